@@ -1,0 +1,36 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "broker/core/retry_policy.h"
+#include "broker/core/types.h"
+#include "protocol/handshake.h"
+
+namespace symphony::broker {
+
+struct CoreOptions {
+  /// Size limits enforced on every message (also announced in WELCOME).
+  protocol::ServerLimits limits;
+  /// Queue of messages dispatched without a queue. Default: "default"
+  std::string default_queue = "default";
+  /// Priority of messages dispatched with priority 0. Default: 5
+  uint8_t default_priority = 5;
+  /// Prefetch of a SUBSCRIBE that asks for 0. Default: 10 (the seeds' worker batch size)
+  uint32_t default_prefetch = 10;
+  /// Largest prefetch a consumer may ask for. Default: 100000
+  uint32_t max_prefetch = 100'000;
+  /// Lease (visibility timeout) of a SUBSCRIBE that asks for 0. Default: 30 s
+  uint32_t default_lease_ms = 30'000;
+  /// Longest lease or lease extension. Default: 12 h
+  uint32_t max_lease_ms = 12 * 3600 * 1000;
+  /// Longest delay or schedule ahead of now. Default: 10 years
+  TimeMs max_delay_ms = TimeMs{10} * 365 * 24 * 3600 * 1000;
+  /// How long an idempotency key is remembered. Default: 24 h
+  TimeMs idempotency_window_ms = TimeMs{24} * 3600 * 1000;
+  /// Retry policy, by message type.
+  RetryPolicies retry;
+  /// Seed of the jitter random source (deterministic for tests). Default: 1
+  uint64_t random_seed = 1;
+};
+
+}  // namespace symphony::broker

@@ -1,0 +1,47 @@
+#pragma once
+// Every time-driven transition of the core (a delayed envelope becoming ready, a lease expiring)
+// as one min-heap of (due, id, kind). Entries are not removed when their envelope changes; the
+// core checks on pop that the envelope still has that state and that time (lazy deletion), which
+// keeps touch/ack O(1) for the heap.
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "broker/core/types.h"
+
+namespace symphony::broker {
+
+class TimerHeap {
+ public:
+  enum class Kind : uint8_t { kAvailable, kLeaseDeadline };
+  struct Entry {
+    TimeMs due;
+    MessageId id;
+    Kind kind;
+  };
+
+  void push(TimeMs due, MessageId id, Kind kind) {
+    heap_.push_back({due, id, kind});
+    std::push_heap(heap_.begin(), heap_.end(), later);
+  }
+  bool empty() const { return heap_.empty(); }
+  const Entry& top() const { return heap_.front(); }
+  void pop() {
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    heap_.pop_back();
+  }
+  std::optional<TimeMs> next_due() const {
+    if (heap_.empty()) return std::nullopt;
+    return heap_.front().due;
+  }
+  size_t size() const { return heap_.size(); }
+
+ private:
+  static bool later(const Entry& a, const Entry& b) {
+    return a.due != b.due ? a.due > b.due : a.id > b.id;
+  }
+  std::vector<Entry> heap_;
+};
+
+}  // namespace symphony::broker

@@ -1,0 +1,119 @@
+#pragma once
+// BrokerService: the broker behind the network seam. It takes decoded frames from connections,
+// runs them through the core, writes replies and deliveries into the connections' output
+// buffers, and at the end of every event-loop turn lets the core deliver, then flushes each
+// connection that has output with one write.
+//
+// Ops are grouped by family, one .cc each: produce_ops.cc (DISPATCH), consume_ops.cc (SUBSCRIBE,
+// CREDIT, ACK, NACK, TOUCH, deliveries), admin_ops.cc (HELLO, PING, QUEUE_STATS).
+//
+// Thread-safety: none; everything runs on the io_context's one thread.
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/core/core.h"
+#include "broker/server/asio.h"
+#include "broker/server/connection.h"
+#include "broker/server/frame_handler.h"
+#include "protocol/consume.h"
+#include "protocol/decode_status.h"
+#include "protocol/dispatch.h"
+#include "protocol/settle.h"
+#include "wal/record_buffer.h"
+
+namespace symphony::server {
+
+struct ServiceOptions {
+  broker::CoreOptions core;
+  std::string server_name = "symphonyd/0.1.0";
+};
+
+class BrokerService final : public FrameHandler, public broker::DeliverySink {
+ public:
+  using Clock = std::function<broker::TimeMs()>;
+
+  BrokerService(boost::asio::io_context& io, ServiceOptions options, Clock clock);
+  ~BrokerService() override;
+
+  // FrameHandler
+  void on_open(Connection& conn) override;
+  void on_frame(Connection& conn, const protocol::Frame& frame) override;
+  void on_malformed(Connection& conn, const protocol::FrameDecoder::Result& bad) override;
+  void on_close(Connection& conn) override;
+  void on_output(Connection& conn) override;
+
+  // DeliverySink
+  void on_deliver(broker::ConsumerId consumer, const broker::Envelope& envelope) override;
+
+  /// Starts draining: GOAWAY to every client, each connection closes once its output is out.
+  void shutdown();
+  size_t connection_count() const { return sessions_.size(); }
+  /// Keeps the connection alive until on_close (the service owns open connections).
+  void adopt(std::shared_ptr<Connection> conn);
+
+ private:
+  struct Session {
+    std::shared_ptr<Connection> conn;
+    bool hello_done = false;
+    std::string client_name;
+    /// DELIVER frame being filled during this turn's core.deliver(), if any.
+    std::optional<protocol::DeliverWriter> deliver;
+  };
+  using Op = void (BrokerService::*)(Session&, const protocol::Frame&);
+  using OpTable = std::array<Op, 256>;
+
+  static const OpTable& ops();
+  static void register_admin_ops(OpTable& table);
+  static void register_produce_ops(OpTable& table);
+  static void register_consume_ops(OpTable& table);
+
+  // admin_ops.cc
+  void op_hello(Session& s, const protocol::Frame& f);
+  void op_ping(Session& s, const protocol::Frame& f);
+  void op_queue_stats(Session& s, const protocol::Frame& f);
+  // produce_ops.cc
+  void op_dispatch(Session& s, const protocol::Frame& f);
+  // consume_ops.cc
+  void op_subscribe(Session& s, const protocol::Frame& f);
+  void op_credit(Session& s, const protocol::Frame& f);
+  void op_ack(Session& s, const protocol::Frame& f);
+  void op_nack(Session& s, const protocol::Frame& f);
+  void op_touch(Session& s, const protocol::Frame& f);
+
+  /// ERROR addressed to `request_id`; protocol-class errors (1xx) also close the connection.
+  void send_error(Session& s, uint32_t request_id, protocol::ErrorCode code, std::string_view what);
+  void send_decode_error(Session& s, uint32_t request_id, const protocol::DecodeStatus& st);
+  Session* find_session(uint64_t id);
+  void schedule_turn_end();
+  void end_turn();
+  void arm_timer(broker::TimeMs now);
+
+  boost::asio::io_context& io_;
+  ServiceOptions options_;
+  Clock clock_;
+  wal::RecordBuffer log_;
+  broker::Core core_;
+  std::unordered_map<uint64_t, Session> sessions_;
+  std::vector<uint64_t> dirty_;          ///< sessions with output to flush this turn
+  std::vector<uint64_t> open_delivers_;  ///< sessions with a DELIVER frame being filled
+  bool turn_scheduled_ = false;
+  bool draining_ = false;
+  boost::asio::steady_timer timer_;
+  broker::TimeMs timer_due_ = 0;  ///< 0: not armed
+
+  // scratch, reused across frames so the hot path does not allocate
+  std::vector<protocol::DispatchMessage> dispatch_batch_;
+  std::vector<protocol::DispatchResult> dispatch_results_;
+  std::vector<protocol::NackItem> nack_items_;
+  std::vector<protocol::NackResultItem> nack_results_;
+  std::vector<protocol::TouchResultItem> touch_results_;
+  protocol::AckResult ack_result_;
+};
+
+}  // namespace symphony::server

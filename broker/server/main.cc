@@ -1,0 +1,38 @@
+// symphonyd: the Symphony broker daemon.
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <filesystem>
+
+#include "broker/server/server.h"
+
+int main(int argc, char** argv) {
+  symphony::server::ServerOptions options;
+  std::string log_level = "info";
+
+  CLI::App app{"symphonyd: the Symphony message broker"};
+  app.add_option("--listen", options.listen, "HOST:PORT for the binary protocol (port 0: any free)")
+      ->capture_default_str();
+  app.add_option("--data-dir", options.data_dir, "Directory of the broker's data")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_option("--port-file", options.port_file,
+                 "Write the bound port to this file once listening");
+  app.add_option("--shutdown-grace-ms", options.shutdown_grace_ms,
+                 "Longest wait for clients to drain on SIGTERM")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  try {
+    std::filesystem::create_directories(options.data_dir);
+    symphony::server::Server server(options);
+    return server.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("symphonyd: {}", e.what());
+    return 1;
+  }
+}

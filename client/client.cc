@@ -1,0 +1,389 @@
+#include "client/client.h"
+
+#include <utility>  // before Asio: see broker/server/asio.h
+
+#include <fmt/format.h>
+#include <boost/asio.hpp>
+
+#include <cstring>
+
+#include "protocol/frame.h"
+#include "protocol/frame_decoder.h"
+
+namespace symphony::client {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using protocol::Opcode;
+
+struct Client::Io {
+  asio::io_context ctx{1};
+  tcp::socket socket{ctx};
+  protocol::FrameDecoder decoder{protocol::kHardMaxFrameBytes};
+  std::vector<char> in = std::vector<char>(64 * 1024);
+  size_t filled = 0;
+
+  /// Runs the io_context until `done` or the deadline; cancels the operation on timeout.
+  bool run_until(bool& done, std::chrono::steady_clock::time_point deadline) {
+    ctx.restart();
+    while (!done) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline || ctx.run_one_for(deadline - now) == 0) {
+        if (done) break;
+        if (std::chrono::steady_clock::now() < deadline) continue;
+        boost::system::error_code ignored;
+        socket.cancel(ignored);
+        ctx.restart();
+        ctx.run();  // let the cancelled handler run
+        return done;
+      }
+    }
+    return true;
+  }
+};
+
+Client::Client(const ClientOptions& options) : options_(options), io_(std::make_unique<Io>()) {}
+Client::~Client() = default;
+
+std::unique_ptr<Client> Client::connect(const ClientOptions& options) {
+  std::unique_ptr<Client> c(new Client(options));
+  Io& io = *c->io_;
+  boost::system::error_code ec;
+  tcp::resolver resolver(io.ctx);
+  const auto endpoints = resolver.resolve(options.host, std::to_string(options.port), ec);
+  if (ec) {
+    throw ClientError(ErrorCode::kInternal,
+                      fmt::format("cannot resolve {}: {}", options.host, ec.message()));
+  }
+  bool done = false;
+  boost::system::error_code connect_ec;
+  asio::async_connect(io.socket, endpoints,
+                      [&](const boost::system::error_code& e, const tcp::endpoint&) {
+                        connect_ec = e;
+                        done = true;
+                      });
+  if (!io.run_until(done, std::chrono::steady_clock::now() + options.timeout) || connect_ec) {
+    throw ClientError(ErrorCode::kInternal,
+                      fmt::format("cannot connect to {}:{}: {}", options.host, options.port,
+                                  connect_ec ? connect_ec.message() : "timed out"));
+  }
+  io.socket.set_option(tcp::no_delay(true), ec);
+
+  const uint32_t rid = c->next_request_id();
+  c->out_.clear();
+  protocol::encode_hello(c->out_, rid,
+                         {protocol::kProtocolVersion, options.client_name, options.auth_token});
+  c->send(c->out_);
+  Frame reply = c->wait_reply(rid, Opcode::kWelcome);
+  if (auto st = protocol::decode_welcome(reply.body, c->welcome_); !st.ok()) {
+    throw ClientError(st.code, st.what);
+  }
+  c->server_name_.assign(c->welcome_.server_name);
+  c->welcome_.server_name = c->server_name_;
+  return c;
+}
+
+uint32_t Client::next_request_id() {
+  if (++last_request_id_ == 0) ++last_request_id_;  // 0 addresses the connection, never a request
+  return last_request_id_;
+}
+
+void Client::send(const std::string& bytes) {
+  bool done = false;
+  boost::system::error_code ec;
+  asio::async_write(io_->socket, asio::buffer(bytes),
+                    [&](const boost::system::error_code& e, size_t) {
+                      ec = e;
+                      done = true;
+                    });
+  if (!io_->run_until(done, std::chrono::steady_clock::now() + options_.timeout) || ec) {
+    throw ClientError(ErrorCode::kInternal,
+                      fmt::format("send failed: {}", ec ? ec.message() : "timed out"));
+  }
+}
+
+bool Client::pump_one(std::chrono::steady_clock::time_point deadline) {
+  Io& io = *io_;
+  for (;;) {
+    const auto r = io.decoder.decode(std::string_view(io.in.data(), io.filled));
+    if (r.status == protocol::FrameDecoder::Status::kMalformed) {
+      throw ClientError(r.error, fmt::format("malformed frame from server: {}", r.what));
+    }
+    if (r.status == protocol::FrameDecoder::Status::kComplete) {
+      Frame f{r.frame.opcode, r.frame.flags, r.frame.request_id, std::string(r.frame.body)};
+      std::memmove(io.in.data(), io.in.data() + r.consumed, io.filled - r.consumed);
+      io.filled -= r.consumed;
+      route(std::move(f));
+      return true;
+    }
+    if (r.needed > io.in.size()) io.in.resize(r.needed);
+    if (io.filled == io.in.size()) io.in.resize(io.in.size() * 2);
+    bool done = false;
+    boost::system::error_code ec;
+    size_t n = 0;
+    io.socket.async_read_some(asio::buffer(io.in.data() + io.filled, io.in.size() - io.filled),
+                              [&](const boost::system::error_code& e, size_t got) {
+                                ec = e;
+                                n = got;
+                                done = true;
+                              });
+    if (!io.run_until(done, deadline)) return false;
+    if (ec == asio::error::operation_aborted) return false;
+    if (ec) {
+      throw ClientError(ErrorCode::kInternal, ec == asio::error::eof
+                                                  ? std::string("connection closed by the server")
+                                                  : fmt::format("read failed: {}", ec.message()));
+    }
+    io.filled += n;
+  }
+}
+
+void Client::route(Frame f) {
+  switch (f.opcode) {
+    case Opcode::kDeliver: {
+      std::vector<protocol::DeliveryView> views;
+      if (auto st = protocol::decode_deliver(f.body, views); !st.ok()) {
+        throw ClientError(st.code, st.what);
+      }
+      for (const auto& v : views) {
+        Delivery d;
+        d.id = v.head.message_id;
+        d.attempt = v.head.attempt;
+        d.priority = v.head.priority;
+        d.queue.assign(v.head.queue);
+        d.type.assign(v.message.type);
+        d.created_at_ms = v.head.created_at_ms;
+        d.lease_deadline_ms = v.head.lease_deadline_ms;
+        d.headers = protocol::to_header_list(v.message.headers);
+        d.metadata.assign(v.message.metadata);
+        d.payload.assign(v.message.payload);
+        deliveries_.push_back(std::move(d));
+      }
+      return;
+    }
+    case Opcode::kGoaway:
+      goaway_ = true;
+      return;
+    case Opcode::kError:
+      if (f.request_id == 0) {
+        protocol::ErrorFrame e;
+        protocol::decode_error(f.body, e);
+        throw ClientError(e.code, fmt::format("server closed the connection: {}: {}",
+                                              protocol::error_name(e.code), e.message));
+      }
+      break;
+    default:
+      break;
+  }
+  if (discard_.erase(f.request_id) > 0) return;
+  replies_.emplace(f.request_id, std::move(f));
+}
+
+Client::Frame Client::wait_reply(uint32_t request_id, Opcode expected) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+  for (;;) {
+    auto it = replies_.find(request_id);
+    if (it != replies_.end()) {
+      Frame f = std::move(it->second);
+      replies_.erase(it);
+      if (f.opcode == Opcode::kError) {
+        protocol::ErrorFrame e;
+        protocol::decode_error(f.body, e);
+        throw ClientError(e.code, fmt::format("{}: {}", protocol::error_name(e.code), e.message));
+      }
+      if (f.opcode != expected) {
+        throw ClientError(ErrorCode::kUnexpectedFrame,
+                          fmt::format("expected {}, got {}", protocol::opcode_name(expected),
+                                      protocol::opcode_name(f.opcode)));
+      }
+      return f;
+    }
+    if (!pump_one(deadline)) {
+      throw ClientError(ErrorCode::kInternal,
+                        fmt::format("no reply to {} within {} ms", protocol::opcode_name(expected),
+                                    options_.timeout.count()));
+    }
+  }
+}
+
+protocol::DispatchMessage to_wire(const OutgoingMessage& m, std::string& header_bytes) {
+  protocol::DispatchMessage w;
+  w.type = m.message.type;
+  w.payload = m.message.payload;
+  w.metadata = m.message.metadata;
+  header_bytes = protocol::encode_header_pairs(m.options.headers);
+  w.headers = {static_cast<uint16_t>(m.options.headers.size()), header_bytes};
+  w.queue = m.options.queue;
+  w.priority = m.options.priority;
+  if (m.options.scheduled_at_ms) {
+    w.when = protocol::When::kAtUnixMs;
+    w.when_value = *m.options.scheduled_at_ms;
+  } else if (m.options.delay_ms) {
+    w.when = protocol::When::kDelayMs;
+    w.when_value = *m.options.delay_ms;
+  }
+  w.idempotency_key = m.options.idempotency_key;
+  return w;
+}
+
+uint32_t Client::send_dispatch(std::span<const OutgoingMessage> batch) {
+  std::vector<std::string> header_bytes(batch.size());
+  std::vector<protocol::DispatchMessage> wire;
+  wire.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) wire.push_back(to_wire(batch[i], header_bytes[i]));
+  const uint32_t rid = next_request_id();
+  out_.clear();
+  protocol::encode_dispatch(out_, rid, wire);
+  send(out_);
+  return rid;
+}
+
+std::vector<DispatchOutcome> Client::wait_dispatch(uint32_t request_id) {
+  Frame f = wait_reply(request_id, Opcode::kDispatchResult);
+  std::vector<protocol::DispatchResult> results;
+  if (auto st = protocol::decode_dispatch_result(f.body, results); !st.ok()) {
+    throw ClientError(st.code, st.what);
+  }
+  std::vector<DispatchOutcome> out;
+  out.reserve(results.size());
+  for (auto& r : results) {
+    out.push_back({r.index, r.code, r.message_id, std::string(r.queue), r.duplicate, r.status,
+                   std::move(r.error)});
+  }
+  return out;
+}
+
+std::vector<DispatchOutcome> Client::dispatch_batch(std::span<const OutgoingMessage> batch) {
+  return wait_dispatch(send_dispatch(batch));
+}
+
+DispatchOutcome Client::dispatch(const Message& message, const DispatchOptions& options) {
+  const OutgoingMessage m{message, options};
+  auto results = dispatch_batch({&m, 1});
+  if (results.empty()) throw ClientError(ErrorCode::kInternal, "DISPATCH_RESULT was empty");
+  return std::move(results.front());
+}
+
+protocol::Subscribed Client::subscribe(const std::vector<std::string>& queues, uint32_t prefetch,
+                                       uint32_t lease_ms) {
+  protocol::Subscribe s;
+  for (const auto& q : queues) s.queues.push_back(q);
+  s.prefetch = prefetch;
+  s.lease_ms = lease_ms;
+  const uint32_t rid = next_request_id();
+  out_.clear();
+  protocol::encode_subscribe(out_, rid, s);
+  send(out_);
+  Frame f = wait_reply(rid, Opcode::kSubscribed);
+  protocol::Subscribed result;
+  if (auto st = protocol::decode_subscribed(f.body, result); !st.ok()) {
+    throw ClientError(st.code, st.what);
+  }
+  return result;
+}
+
+std::optional<Delivery> Client::receive(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (deliveries_.empty()) {
+    if (!pump_one(deadline)) return std::nullopt;
+  }
+  Delivery d = std::move(deliveries_.front());
+  deliveries_.pop_front();
+  return d;
+}
+
+protocol::AckResult Client::ack(std::span<const uint64_t> ids, bool confirm) {
+  const uint32_t rid = next_request_id();
+  out_.clear();
+  protocol::encode_ack(out_, rid, ids, confirm);
+  send(out_);
+  Frame f = wait_reply(rid, Opcode::kAckResult);
+  protocol::AckResult result;
+  if (auto st = protocol::decode_ack_result(f.body, result); !st.ok()) {
+    throw ClientError(st.code, st.what);
+  }
+  return result;
+}
+
+void Client::ack_async(std::span<const uint64_t> ids) {
+  const uint32_t rid = next_request_id();
+  discard_.insert(rid);
+  out_.clear();
+  protocol::encode_ack(out_, rid, ids, false);
+  send(out_);
+}
+
+std::vector<protocol::NackResultItem> Client::nack(std::span<const protocol::NackItem> items) {
+  const uint32_t rid = next_request_id();
+  out_.clear();
+  protocol::encode_nack(out_, rid, items);
+  send(out_);
+  Frame f = wait_reply(rid, Opcode::kNackResult);
+  std::vector<protocol::NackResultItem> result;
+  if (auto st = protocol::decode_nack_result(f.body, result); !st.ok()) {
+    throw ClientError(st.code, st.what);
+  }
+  return result;
+}
+
+protocol::NackResultItem Client::nack(uint64_t id, protocol::NackMode mode, std::string_view error,
+                                      std::string_view error_class) {
+  const protocol::NackItem item{id, mode, error, error_class};
+  auto results = nack({&item, 1});
+  if (results.size() != 1) throw ClientError(ErrorCode::kInternal, "NACK_RESULT size mismatch");
+  return results.front();
+}
+
+protocol::TouchResultItem Client::touch(uint64_t id, uint32_t extend_ms) {
+  const uint32_t rid = next_request_id();
+  out_.clear();
+  protocol::encode_touch(out_, rid, extend_ms, {&id, 1});
+  send(out_);
+  Frame f = wait_reply(rid, Opcode::kTouchResult);
+  std::vector<protocol::TouchResultItem> result;
+  if (auto st = protocol::decode_touch_result(f.body, result); !st.ok() || result.size() != 1) {
+    throw ClientError(ErrorCode::kMalformedFrame, "bad TOUCH_RESULT");
+  }
+  return result.front();
+}
+
+protocol::CreditOk Client::credit(uint32_t prefetch) {
+  const uint32_t rid = next_request_id();
+  out_.clear();
+  protocol::encode_credit(out_, rid, prefetch);
+  send(out_);
+  Frame f = wait_reply(rid, Opcode::kCreditOk);
+  protocol::CreditOk result;
+  if (auto st = protocol::decode_credit_ok(f.body, result); !st.ok()) {
+    throw ClientError(st.code, st.what);
+  }
+  return result;
+}
+
+std::vector<protocol::QueueStats> Client::stats(std::string_view queue) {
+  const uint32_t rid = next_request_id();
+  out_.clear();
+  protocol::encode_queue_stats(out_, rid, queue);
+  send(out_);
+  Frame f = wait_reply(rid, Opcode::kQueueStatsResult);
+  std::vector<protocol::QueueStats> result;
+  if (auto st = protocol::decode_queue_stats_result(f.body, result); !st.ok()) {
+    throw ClientError(st.code, st.what);
+  }
+  return result;
+}
+
+protocol::Pong Client::ping(uint64_t nonce) {
+  const uint32_t rid = next_request_id();
+  out_.clear();
+  protocol::encode_ping(out_, rid, nonce);
+  send(out_);
+  Frame f = wait_reply(rid, Opcode::kPong);
+  protocol::Pong pong;
+  if (auto st = protocol::decode_pong(f.body, pong); !st.ok()) {
+    throw ClientError(st.code, st.what);
+  }
+  return pong;
+}
+
+}  // namespace symphony::client

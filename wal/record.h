@@ -1,0 +1,133 @@
+#pragma once
+// The persisted vocabulary of Symphony: one record per envelope state change.
+//
+// If you change any record layout below: bump kRecordFormatVersion, keep a reader for the old
+// version in record_codec.cc, and document both in docs/architecture.md ("Log format").
+//
+// Record := u8 type, u32 payload_len, payload
+// Every payload starts with u64 message_id (0 for records that are not about one envelope).
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace symphony::wal {
+
+inline constexpr uint16_t kRecordFormatVersion = 1;
+
+enum class RecordType : uint8_t {
+  kEnvelope = 1,        ///< the full state of one envelope: an enqueue, or a compaction rewrite
+  kLeased = 2,          ///< delivered to a consumer
+  kAcked = 3,           ///< completed
+  kRetryScheduled = 4,  ///< nacked (retryable): ready again at available_at
+  kReturned = 5,        ///< lease ended without a verdict: back to ready now
+  kDeadLettered = 6,    ///< moved to the dead-letter set
+  kDeadRetried = 7,     ///< dead-letter moved back to its queue, retry count reset
+  kDeleted = 8,         ///< dead-letter deleted
+  kQueuePurged = 9,     ///< every ready and delayed envelope of a queue removed
+};
+std::string_view record_type_name(RecordType type);
+
+/// The persisted envelope state (enqueue, or a rewrite during compaction).
+enum class PersistedState : uint8_t { kPending = 0, kDead = 1 };
+
+/// Why a lease ended without ack or nack.
+enum class ReturnReason : uint8_t { kLeaseExpired = 0, kConsumerGone = 1, kReleased = 2 };
+
+/// One failed attempt. Kept per envelope, not only the last.
+struct FailureView {
+  uint32_t attempt = 0;
+  int64_t failed_at_ms = 0;
+  std::string_view error;
+  std::string_view error_class;
+};
+
+/// EnvelopeRecord := u64 id, str16 queue, u8 priority, u8 state, i64 created_at_ms,
+///   i64 available_at_ms, u32 attempts, u16 max_retries, str16 idempotency_key,
+///   u16 failure_count, failure_count x (u32 attempt, i64 failed_at_ms, str16 error,
+///   str16 error_class), blob32 body (protocol MessageBody)
+struct EnvelopeRecord {
+  uint64_t id = 0;
+  std::string_view queue;
+  uint8_t priority = 0;
+  PersistedState state = PersistedState::kPending;
+  int64_t created_at_ms = 0;
+  int64_t available_at_ms = 0;
+  uint32_t attempts = 0;  ///< deliveries made so far
+  uint16_t max_retries = 0;
+  std::string_view idempotency_key;
+  std::vector<FailureView> failures;  ///< decode side; encode takes a span
+  std::string_view body;
+};
+
+/// LeasedRecord := u64 id, u64 consumer, i64 deadline_ms, u32 attempt
+struct LeasedRecord {
+  uint64_t id = 0;
+  uint64_t consumer = 0;
+  int64_t deadline_ms = 0;
+  uint32_t attempt = 0;
+};
+
+/// AckedRecord := u64 id, i64 at_ms
+struct AckedRecord {
+  uint64_t id = 0;
+  int64_t at_ms = 0;
+};
+
+/// RetryScheduledRecord := u64 id, u32 attempt, i64 failed_at_ms, i64 available_at_ms,
+///   str16 error, str16 error_class
+struct RetryScheduledRecord {
+  uint64_t id = 0;
+  uint32_t attempt = 0;
+  int64_t failed_at_ms = 0;
+  int64_t available_at_ms = 0;
+  std::string_view error;
+  std::string_view error_class;
+};
+
+/// ReturnedRecord := u64 id, u32 attempts, u8 reason, i64 at_ms
+/// `attempts` is the count after the return (a release gives its attempt back).
+struct ReturnedRecord {
+  uint64_t id = 0;
+  uint32_t attempts = 0;
+  ReturnReason reason = ReturnReason::kLeaseExpired;
+  int64_t at_ms = 0;
+};
+
+/// DeadLetteredRecord := u64 id, u32 attempt, i64 failed_at_ms, str16 error, str16 error_class
+struct DeadLetteredRecord {
+  uint64_t id = 0;
+  uint32_t attempt = 0;
+  int64_t failed_at_ms = 0;
+  std::string_view error;
+  std::string_view error_class;
+};
+
+/// DeadRetriedRecord := u64 id, i64 available_at_ms
+struct DeadRetriedRecord {
+  uint64_t id = 0;
+  int64_t available_at_ms = 0;
+};
+
+/// DeletedRecord := u64 id, i64 at_ms
+struct DeletedRecord {
+  uint64_t id = 0;
+  int64_t at_ms = 0;
+};
+
+/// QueuePurgedRecord := u64 0, str16 queue, i64 at_ms
+struct QueuePurgedRecord {
+  std::string_view queue;
+  int64_t at_ms = 0;
+};
+
+using Record =
+    std::variant<EnvelopeRecord, LeasedRecord, AckedRecord, RetryScheduledRecord, ReturnedRecord,
+                 DeadLetteredRecord, DeadRetriedRecord, DeletedRecord, QueuePurgedRecord>;
+
+RecordType type_of(const Record& record);
+uint64_t message_id_of(const Record& record);
+
+}  // namespace symphony::wal
