@@ -12,14 +12,10 @@ constexpr size_t kMinResultBytes = 4 + 2 + 8 + 2 + 1 + 1 + 2;
 
 std::string_view status_name(EnvelopeStatus status) {
   switch (status) {
-    case EnvelopeStatus::kPending:
-      return "pending";
-    case EnvelopeStatus::kProcessing:
-      return "processing";
-    case EnvelopeStatus::kCompleted:
-      return "completed";
-    case EnvelopeStatus::kFailed:
-      return "failed";
+    case EnvelopeStatus::kPending: return "pending";
+    case EnvelopeStatus::kProcessing: return "processing";
+    case EnvelopeStatus::kCompleted: return "completed";
+    case EnvelopeStatus::kFailed: return "failed";
   }
   return "pending";
 }

@@ -4,48 +4,27 @@ namespace symphony::protocol {
 
 std::string_view opcode_name(Opcode op) {
   switch (op) {
-    case Opcode::kHello:
-      return "HELLO";
-    case Opcode::kPing:
-      return "PING";
-    case Opcode::kDispatch:
-      return "DISPATCH";
-    case Opcode::kSubscribe:
-      return "SUBSCRIBE";
-    case Opcode::kCredit:
-      return "CREDIT";
-    case Opcode::kAck:
-      return "ACK";
-    case Opcode::kNack:
-      return "NACK";
-    case Opcode::kTouch:
-      return "TOUCH";
-    case Opcode::kQueueStats:
-      return "QUEUE_STATS";
-    case Opcode::kWelcome:
-      return "WELCOME";
-    case Opcode::kPong:
-      return "PONG";
-    case Opcode::kDispatchResult:
-      return "DISPATCH_RESULT";
-    case Opcode::kSubscribed:
-      return "SUBSCRIBED";
-    case Opcode::kCreditOk:
-      return "CREDIT_OK";
-    case Opcode::kAckResult:
-      return "ACK_RESULT";
-    case Opcode::kNackResult:
-      return "NACK_RESULT";
-    case Opcode::kTouchResult:
-      return "TOUCH_RESULT";
-    case Opcode::kQueueStatsResult:
-      return "QUEUE_STATS_RESULT";
-    case Opcode::kDeliver:
-      return "DELIVER";
-    case Opcode::kError:
-      return "ERROR";
-    case Opcode::kGoaway:
-      return "GOAWAY";
+    case Opcode::kHello: return "HELLO";
+    case Opcode::kPing: return "PING";
+    case Opcode::kDispatch: return "DISPATCH";
+    case Opcode::kSubscribe: return "SUBSCRIBE";
+    case Opcode::kCredit: return "CREDIT";
+    case Opcode::kAck: return "ACK";
+    case Opcode::kNack: return "NACK";
+    case Opcode::kTouch: return "TOUCH";
+    case Opcode::kQueueStats: return "QUEUE_STATS";
+    case Opcode::kWelcome: return "WELCOME";
+    case Opcode::kPong: return "PONG";
+    case Opcode::kDispatchResult: return "DISPATCH_RESULT";
+    case Opcode::kSubscribed: return "SUBSCRIBED";
+    case Opcode::kCreditOk: return "CREDIT_OK";
+    case Opcode::kAckResult: return "ACK_RESULT";
+    case Opcode::kNackResult: return "NACK_RESULT";
+    case Opcode::kTouchResult: return "TOUCH_RESULT";
+    case Opcode::kQueueStatsResult: return "QUEUE_STATS_RESULT";
+    case Opcode::kDeliver: return "DELIVER";
+    case Opcode::kError: return "ERROR";
+    case Opcode::kGoaway: return "GOAWAY";
   }
   return "UNKNOWN";
 }
@@ -66,10 +45,8 @@ bool is_request(Opcode op) {
     case Opcode::kAck:
     case Opcode::kNack:
     case Opcode::kTouch:
-    case Opcode::kQueueStats:
-      return true;
-    default:
-      return false;
+    case Opcode::kQueueStats: return true;
+    default: return false;
   }
 }
 

@@ -18,20 +18,25 @@ namespace symphony::wal {
 inline constexpr uint16_t kRecordFormatVersion = 1;
 
 enum class RecordType : uint8_t {
-  kEnvelope = 1,        ///< the full state of one envelope: an enqueue, or a compaction rewrite
-  kLeased = 2,          ///< delivered to a consumer
-  kAcked = 3,           ///< completed
-  kRetryScheduled = 4,  ///< nacked (retryable): ready again at available_at
-  kReturned = 5,        ///< lease ended without a verdict: back to ready now
-  kDeadLettered = 6,    ///< moved to the dead-letter set
-  kDeadRetried = 7,     ///< dead-letter moved back to its queue, retry count reset
-  kDeleted = 8,         ///< dead-letter deleted
-  kQueuePurged = 9,     ///< every ready and delayed envelope of a queue removed
+  kEnqueued = 1,         ///< a new envelope (dispatch): its id was never seen before
+  kSnapshot = 2,         ///< the full current state of a live envelope, written by compaction;
+                         ///< it replaces everything earlier about that id
+  kLeased = 3,           ///< delivered to a consumer
+  kAcked = 4,            ///< completed
+  kRetryScheduled = 5,   ///< nacked (retryable): ready again at available_at
+  kReturned = 6,         ///< lease ended without a verdict: back to ready now
+  kDeadLettered = 7,     ///< moved to the dead-letter set
+  kDeadRetried = 8,      ///< dead-letter moved back to its queue, retry count reset
+  kDeleted = 9,          ///< dead-letter deleted
+  kQueuePurged = 10,     ///< every ready and delayed envelope of a queue removed
+  kIdempotencyKey = 11,  ///< a key still inside its window whose envelope is gone (compaction)
 };
+inline constexpr uint8_t kMaxRecordType = 11;
 std::string_view record_type_name(RecordType type);
 
-/// The persisted envelope state (enqueue, or a rewrite during compaction).
-enum class PersistedState : uint8_t { kPending = 0, kDead = 1 };
+/// The persisted envelope state. An enqueue is always pending; a compaction snapshot may be
+/// leased (a lease does not survive a restart, but later acks in the log refer to it).
+enum class PersistedState : uint8_t { kPending = 0, kDead = 1, kLeased = 2 };
 
 /// Why a lease ended without ack or nack.
 enum class ReturnReason : uint8_t { kLeaseExpired = 0, kConsumerGone = 1, kReleased = 2 };
@@ -44,7 +49,8 @@ struct FailureView {
   std::string_view error_class;
 };
 
-/// EnvelopeRecord := u64 id, str16 queue, u8 priority, u8 state, i64 created_at_ms,
+/// EnvelopeRecord (kEnqueued and kSnapshot) := u64 id, str16 queue, u8 priority, u8 state, i64
+/// created_at_ms,
 ///   i64 available_at_ms, u32 attempts, u16 max_retries, str16 idempotency_key,
 ///   u16 failure_count, failure_count x (u32 attempt, i64 failed_at_ms, str16 error,
 ///   str16 error_class), blob32 body (protocol MessageBody)
@@ -61,6 +67,9 @@ struct EnvelopeRecord {
   std::vector<FailureView> failures;  ///< decode side; encode takes a span
   std::string_view body;
 };
+
+/// A compaction rewrite: the same layout as an enqueue, a different meaning for replay.
+struct SnapshotRecord : EnvelopeRecord {};
 
 /// LeasedRecord := u64 id, u64 consumer, i64 deadline_ms, u32 attempt
 struct LeasedRecord {
@@ -123,9 +132,19 @@ struct QueuePurgedRecord {
   int64_t at_ms = 0;
 };
 
+/// IdempotencyKeyRecord := u64 id, str16 queue, str16 key, i64 seen_at_ms
+struct IdempotencyKeyRecord {
+  uint64_t id = 0;
+  std::string_view queue;
+  std::string_view key;
+  int64_t seen_at_ms = 0;
+};
+
+/// Alternatives are declared in RecordType order (type_of relies on it).
 using Record =
-    std::variant<EnvelopeRecord, LeasedRecord, AckedRecord, RetryScheduledRecord, ReturnedRecord,
-                 DeadLetteredRecord, DeadRetriedRecord, DeletedRecord, QueuePurgedRecord>;
+    std::variant<EnvelopeRecord, SnapshotRecord, LeasedRecord, AckedRecord, RetryScheduledRecord,
+                 ReturnedRecord, DeadLetteredRecord, DeadRetriedRecord, DeletedRecord,
+                 QueuePurgedRecord, IdempotencyKeyRecord>;
 
 RecordType type_of(const Record& record);
 uint64_t message_id_of(const Record& record);

@@ -19,8 +19,9 @@ void RecordBuffer::end(size_t start) {
   ++count_;
 }
 
-void RecordBuffer::append_envelope(const EnvelopeRecord& r, std::span<const FailureView> failures) {
-  const size_t s = begin(RecordType::kEnvelope);
+void RecordBuffer::append_envelope(const EnvelopeRecord& r, std::span<const FailureView> failures,
+                                   bool snapshot) {
+  const size_t s = begin(snapshot ? RecordType::kSnapshot : RecordType::kEnqueued);
   ByteWriter w(bytes_);
   w.u64(r.id);
   w.str16(r.queue);
@@ -115,6 +116,16 @@ void RecordBuffer::append(const QueuePurgedRecord& r) {
   w.u64(0);
   w.str16(r.queue);
   w.i64(r.at_ms);
+  end(s);
+}
+
+void RecordBuffer::append(const IdempotencyKeyRecord& r) {
+  const size_t s = begin(RecordType::kIdempotencyKey);
+  ByteWriter w(bytes_);
+  w.u64(r.id);
+  w.str16(r.queue);
+  w.str16(r.key);
+  w.i64(r.seen_at_ms);
   end(s);
 }
 

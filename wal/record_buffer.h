@@ -12,7 +12,9 @@ namespace symphony::wal {
 
 class RecordBuffer {
  public:
-  void append_envelope(const EnvelopeRecord& rec, std::span<const FailureView> failures);
+  /// kEnqueued, or kSnapshot when `snapshot` (compaction rewrite).
+  void append_envelope(const EnvelopeRecord& rec, std::span<const FailureView> failures,
+                       bool snapshot = false);
   void append(const LeasedRecord& rec);
   void append(const AckedRecord& rec);
   void append(const RetryScheduledRecord& rec);
@@ -21,6 +23,12 @@ class RecordBuffer {
   void append(const DeadRetriedRecord& rec);
   void append(const DeletedRecord& rec);
   void append(const QueuePurgedRecord& rec);
+  void append(const IdempotencyKeyRecord& rec);
+  /// Appends records already encoded (another buffer's bytes).
+  void append_encoded(std::string_view bytes, uint32_t count) {
+    bytes_.append(bytes);
+    count_ += count;
+  }
 
   const std::string& bytes() const { return bytes_; }
   uint32_t count() const { return count_; }

@@ -8,29 +8,23 @@ using protocol::ByteReader;
 
 std::string_view record_type_name(RecordType type) {
   switch (type) {
-    case RecordType::kEnvelope:
-      return "envelope";
-    case RecordType::kLeased:
-      return "leased";
-    case RecordType::kAcked:
-      return "acked";
-    case RecordType::kRetryScheduled:
-      return "retry_scheduled";
-    case RecordType::kReturned:
-      return "returned";
-    case RecordType::kDeadLettered:
-      return "dead_lettered";
-    case RecordType::kDeadRetried:
-      return "dead_retried";
-    case RecordType::kDeleted:
-      return "deleted";
-    case RecordType::kQueuePurged:
-      return "queue_purged";
+    case RecordType::kEnqueued: return "enqueued";
+    case RecordType::kSnapshot: return "snapshot";
+    case RecordType::kIdempotencyKey: return "idempotency_key";
+    case RecordType::kLeased: return "leased";
+    case RecordType::kAcked: return "acked";
+    case RecordType::kRetryScheduled: return "retry_scheduled";
+    case RecordType::kReturned: return "returned";
+    case RecordType::kDeadLettered: return "dead_lettered";
+    case RecordType::kDeadRetried: return "dead_retried";
+    case RecordType::kDeleted: return "deleted";
+    case RecordType::kQueuePurged: return "queue_purged";
   }
   return "unknown";
 }
 
 RecordType type_of(const Record& record) {
+  // variant alternatives are declared in RecordType order
   return static_cast<RecordType>(record.index() + 1);
 }
 
@@ -59,7 +53,7 @@ bool decode_envelope(ByteReader& r, EnvelopeRecord& e) {
   e.max_retries = r.u16();
   e.idempotency_key = r.str16();
   const uint16_t nfail = r.u16();
-  if (!r.ok() || state > static_cast<uint8_t>(PersistedState::kDead) ||
+  if (!r.ok() || state > static_cast<uint8_t>(PersistedState::kLeased) ||
       static_cast<size_t>(nfail) * 16 > r.remaining()) {
     return false;
   }
@@ -83,11 +77,26 @@ bool decode_envelope(ByteReader& r, EnvelopeRecord& e) {
 bool decode_record(RecordType type, std::string_view payload, Record& out) {
   ByteReader r(payload);
   switch (type) {
-    case RecordType::kEnvelope: {
+    case RecordType::kEnqueued: {
       EnvelopeRecord e;
       if (!decode_envelope(r, e)) return false;
       out = std::move(e);
       return true;
+    }
+    case RecordType::kSnapshot: {
+      SnapshotRecord e;
+      if (!decode_envelope(r, e)) return false;
+      out = std::move(e);
+      return true;
+    }
+    case RecordType::kIdempotencyKey: {
+      IdempotencyKeyRecord x;
+      x.id = r.u64();
+      x.queue = r.str16();
+      x.key = r.str16();
+      x.seen_at_ms = r.i64();
+      out = x;
+      return r.at_end();
     }
     case RecordType::kLeased: {
       LeasedRecord l{r.u64(), r.u64(), r.i64(), r.u32()};
@@ -162,8 +171,7 @@ bool RecordReader::next(Record& out) {
     error_ = "record header or length overruns the buffer";
     return false;
   }
-  if (type < static_cast<uint8_t>(RecordType::kEnvelope) ||
-      type > static_cast<uint8_t>(RecordType::kQueuePurged)) {
+  if (type < static_cast<uint8_t>(RecordType::kEnqueued) || type > kMaxRecordType) {
     error_ = "unknown record type";
     return false;
   }

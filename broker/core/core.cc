@@ -27,12 +27,9 @@ std::string_view type_of_body(const std::string& body) {
 protocol::EnvelopeStatus status_of(EnvelopeState state) {
   switch (state) {
     case EnvelopeState::kDelayed:
-    case EnvelopeState::kReady:
-      return protocol::EnvelopeStatus::kPending;
-    case EnvelopeState::kLeased:
-      return protocol::EnvelopeStatus::kProcessing;
-    case EnvelopeState::kDead:
-      return protocol::EnvelopeStatus::kFailed;
+    case EnvelopeState::kReady: return protocol::EnvelopeStatus::kPending;
+    case EnvelopeState::kLeased: return protocol::EnvelopeStatus::kProcessing;
+    case EnvelopeState::kDead: return protocol::EnvelopeStatus::kFailed;
   }
   return protocol::EnvelopeStatus::kPending;
 }
@@ -95,7 +92,19 @@ void Core::mark_dirty(Consumer& c) {
   }
 }
 
-void Core::log_envelope(const Envelope& e) {
+uint64_t Core::record_bytes(const Envelope& e) {
+  // the fixed part of an EnvelopeRecord is about 48 bytes, plus its strings
+  return 64 + e.queue->name().size() + e.idempotency_key.size() + e.body.size();
+}
+
+void Core::erase_envelope(MessageId id) {
+  auto it = envelopes_.find(id);
+  if (it == envelopes_.end()) return;
+  live_bytes_ -= std::min(live_bytes_, record_bytes(it->second));
+  envelopes_.erase(it);
+}
+
+void Core::log_envelope(const Envelope& e, bool snapshot) {
   std::vector<wal::FailureView> failures;
   failures.reserve(e.failures.size());
   for (const Failure& f : e.failures) {
@@ -113,7 +122,7 @@ void Core::log_envelope(const Envelope& e) {
   rec.max_retries = e.max_retries;
   rec.idempotency_key = e.idempotency_key;
   rec.body = e.body;
-  log_.append_envelope(rec, failures);
+  log_.append_envelope(rec, failures, snapshot);
 }
 
 // ---- dispatch ----
@@ -172,6 +181,7 @@ void Core::dispatch(const protocol::DispatchMessage& m, uint32_t index, TimeMs n
     idempotency_.insert(q.name(), m.idempotency_key, id, now);
   }
   ++q.counters.dispatched;
+  live_bytes_ += record_bytes(e);
   schedule_available(e, now);
   log_envelope(e);
 
@@ -356,7 +366,7 @@ ErrorCode Core::ack(ConsumerId consumer, MessageId id, TimeMs now) {
   end_lease(*e);
   ++e->queue->counters.acked;
   log_.append(wal::AckedRecord{id, now});
-  envelopes_.erase(id);
+  erase_envelope(id);
   return ErrorCode::kOk;
 }
 
@@ -478,6 +488,89 @@ void Core::tick(TimeMs now) {
     }
   }
   idempotency_.expire(now);
+}
+
+// ---- recovery and compaction ----
+
+void Core::restore(wal::LogState& state, TimeMs now) {
+  now = advance(now);
+  envelopes_.reserve(state.envelopes().size());
+  for (auto& [id, r] : state.envelopes()) {
+    Queue& q = queue_for(r.queue);
+    Envelope& e = envelopes_[id];
+    e.id = id;
+    e.queue = &q;
+    e.created_at_ms = r.created_at_ms;
+    e.available_at_ms = r.available_at_ms;
+    e.attempts = r.attempts;  // a lease cut by the restart keeps its attempt
+    e.max_retries = r.max_retries;
+    e.priority = r.priority;
+    e.body = std::move(r.body);
+    e.idempotency_key = std::move(r.idempotency_key);
+    e.failures.reserve(r.failures.size());
+    for (auto& f : r.failures) {
+      e.failures.push_back(
+          {f.attempt, f.failed_at_ms, std::move(f.error), std::move(f.error_class)});
+    }
+    live_bytes_ += record_bytes(e);
+    if (r.state == wal::RecoveredEnvelope::State::kDead) {
+      e.state = EnvelopeState::kDead;
+      ++q.dead;
+    } else {
+      schedule_available(e, now);
+    }
+  }
+  state.envelopes().clear();
+  // the index takes keys in the order they were seen
+  std::vector<wal::RecoveredKey*> keys;
+  keys.reserve(state.keys().size());
+  for (auto& [composite, k] : state.keys()) {
+    if (k.seen_at_ms + options_.idempotency_window_ms > now) keys.push_back(&k);
+  }
+  std::sort(keys.begin(), keys.end(), [](const auto* a, const auto* b) {
+    return a->seen_at_ms != b->seen_at_ms ? a->seen_at_ms < b->seen_at_ms : a->id < b->id;
+  });
+  for (const wal::RecoveredKey* k : keys)
+    idempotency_.insert(k->queue, k->key, k->id, k->seen_at_ms);
+  next_id_ = std::max(next_id_, state.next_id());
+}
+
+void Core::begin_log_rewrite() {
+  if (rewrite_running_) return;
+  rewrite_running_ = true;
+  rewrite_ids_.clear();
+  rewrite_ids_.reserve(envelopes_.size());
+  for (const auto& [id, e] : envelopes_) rewrite_ids_.push_back(id);
+  std::sort(rewrite_ids_.begin(), rewrite_ids_.end());
+  rewrite_next_ = 0;
+  rewrite_key_pos_ = idempotency_.first_position();
+  rewrite_key_end_ = idempotency_.end_position();
+}
+
+bool Core::continue_log_rewrite(size_t max_items) {
+  if (!rewrite_running_) return true;
+  size_t budget = max_items;
+  while (budget > 0 && rewrite_next_ < rewrite_ids_.size()) {
+    // envelopes gone since the rewrite began need nothing; later ones are logged after it began
+    if (const Envelope* e = find(rewrite_ids_[rewrite_next_])) log_envelope(*e, true);
+    ++rewrite_next_;
+    --budget;
+  }
+  if (budget > 0 && rewrite_key_pos_ < rewrite_key_end_) {
+    const size_t n = std::min<uint64_t>(budget, rewrite_key_end_ - rewrite_key_pos_);
+    idempotency_.visit(
+        rewrite_key_pos_, n,
+        [&](std::string_view queue, std::string_view key, MessageId id, TimeMs seen_at) {
+          // a live envelope's snapshot carries its key already
+          if (!find(id)) log_.append(wal::IdempotencyKeyRecord{id, queue, key, seen_at});
+        });
+    budget -= n;
+  }
+  if (rewrite_next_ < rewrite_ids_.size() || rewrite_key_pos_ < rewrite_key_end_) return false;
+  rewrite_running_ = false;
+  rewrite_ids_.clear();
+  rewrite_ids_.shrink_to_fit();
+  return true;
 }
 
 // ---- queries ----

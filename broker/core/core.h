@@ -27,6 +27,7 @@
 #include "protocol/dispatch.h"
 #include "protocol/settle.h"
 #include "protocol/stats.h"
+#include "wal/log_state.h"
 #include "wal/record_buffer.h"
 
 namespace symphony::broker {
@@ -62,12 +63,35 @@ class Core {
   /// a batch's messages are ordered by priority before any goes out.
   void deliver(TimeMs now);
 
+  // ---- recovery and compaction ----
+
+  /// Rebuilds the whole state from a replayed log, moving its contents out: ready envelopes in
+  /// their exact order, delayed ones with their times, leased ones ready again with the attempt
+  /// counted, dead letters, idempotency keys still in their window, and the id counter. Emits no
+  /// records. Call once, on an empty core.
+  void restore(wal::LogState& state, TimeMs now);
+  /// Starts a log rewrite: every envelope live now, and every idempotency key whose envelope is
+  /// gone, will be written again as a snapshot record, so that the log written before this point
+  /// can be deleted. Does nothing if one is running.
+  void begin_log_rewrite();
+  /// Appends snapshot records for up to `max_items` envelopes and keys; true once the rewrite
+  /// begun by begin_log_rewrite() is complete.
+  bool continue_log_rewrite(size_t max_items);
+  bool log_rewrite_running() const { return rewrite_running_; }
+  /// About how many bytes a full rewrite would write now (the live part of the log).
+  uint64_t live_log_bytes() const { return live_bytes_; }
+
   // ---- queries ----
 
   /// When tick() next has something to do, if ever.
   std::optional<TimeMs> next_wakeup() const;
   std::vector<protocol::QueueStats> stats(std::string_view queue) const;
   const Envelope* find(MessageId id) const;
+  /// Visits every live envelope (any order).
+  template <typename F>
+  void for_each_envelope(F&& fn) const {
+    for (const auto& [id, e] : envelopes_) fn(e);
+  }
   /// The id the next dispatch will get.
   MessageId next_id() const { return next_id_; }
   size_t envelope_count() const { return envelopes_.size(); }
@@ -96,7 +120,9 @@ class Core {
   void feed_queue(Queue& q, TimeMs now);
   void mark_dirty(Queue& q);
   void mark_dirty(Consumer& c);
-  void log_envelope(const Envelope& e);
+  void log_envelope(const Envelope& e, bool snapshot = false);
+  void erase_envelope(MessageId id);
+  static uint64_t record_bytes(const Envelope& e);
   /// False when the timer's envelope has since left that state or time (lazy deletion).
   bool timer_live(const TimerHeap::Entry& t) const;
 
@@ -116,6 +142,13 @@ class Core {
   std::vector<ConsumerId> dirty_consumers_;
   MessageId next_id_ = 1;
   TimeMs last_now_ = 0;
+  uint64_t live_bytes_ = 0;
+  // log rewrite in progress
+  bool rewrite_running_ = false;
+  std::vector<MessageId> rewrite_ids_;
+  size_t rewrite_next_ = 0;
+  uint64_t rewrite_key_pos_ = 0;
+  uint64_t rewrite_key_end_ = 0;
 };
 
 }  // namespace symphony::broker

@@ -30,6 +30,7 @@ void IdempotencyIndex::expire(TimeMs now) {
   while (!expiry_.empty() && expiry_.front().first <= now) {
     auto it = entries_.find(*expiry_.front().second);
     expiry_.pop_front();
+    ++popped_;
     // a later insert of the same key refreshed the entry; the last expiry record removes it
     if (--it->second.expiry_refs == 0 && it->second.expires_at <= now) entries_.erase(it);
   }

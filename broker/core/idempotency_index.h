@@ -27,6 +27,25 @@ class IdempotencyIndex {
   void expire(TimeMs now);
 
   size_t size() const { return entries_.size(); }
+
+  /// Positions in insertion order, for a chunked walk that survives inserts and expiry between
+  /// chunks: [first_position(), end_position()).
+  uint64_t first_position() const { return popped_; }
+  uint64_t end_position() const { return popped_ + expiry_.size(); }
+  /// Visits the entries inserted at positions [pos, pos + max) still current, advancing `pos`.
+  /// fn(queue, key, id, seen_at).
+  template <typename F>
+  void visit(uint64_t& pos, size_t max, F&& fn) const {
+    if (pos < popped_) pos = popped_;
+    for (size_t n = 0; n < max && pos < end_position(); ++n, ++pos) {
+      const auto& [expires_at, composite] = expiry_[pos - popped_];
+      auto it = entries_.find(*composite);
+      if (it == entries_.end() || it->second.expires_at != expires_at) continue;  // refreshed
+      const std::string_view c = *composite;
+      const size_t split = c.find('\0');
+      fn(c.substr(0, split), c.substr(split + 1), it->second.id, expires_at - window_ms_);
+    }
+  }
   TimeMs window_ms() const { return window_ms_; }
 
  private:
@@ -45,6 +64,7 @@ class IdempotencyIndex {
   std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
   std::deque<std::pair<TimeMs, const std::string*>> expiry_;
   std::string scratch_;
+  uint64_t popped_ = 0;  ///< entries ever popped from expiry_ (positions stay stable)
 };
 
 }  // namespace symphony::broker

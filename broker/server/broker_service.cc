@@ -18,14 +18,109 @@ namespace {
 constexpr broker::TimeMs kMaxTimerIntervalMs = 1000;
 }  // namespace
 
-BrokerService::BrokerService(asio::io_context& io, ServiceOptions options, Clock clock)
+BrokerService::BrokerService(asio::io_context& io, ServiceOptions options, Clock clock,
+                             wal::LogStore& store)
     : io_(io),
       options_(std::move(options)),
       clock_(std::move(clock)),
+      store_(store),
       core_(options_.core, log_, *this),
       timer_(io) {}
 
-BrokerService::~BrokerService() = default;
+BrokerService::~BrokerService() {
+  stop_log();
+}
+
+void BrokerService::start(wal::LogState& recovered, const wal::RecoveryReport& report) {
+  core_.restore(recovered, clock_());
+  epoch_ = report.last_epoch + 1;
+  durable_epoch_ = report.last_epoch;
+  writer_ = std::make_unique<wal::LogWriter>(store_, options_.fsync, report.group_infos, clock_,
+                                             [this](const wal::LogWriter::Commit& c) {
+                                               asio::post(io_, [this, c] { on_log_commit(c); });
+                                             });
+  writer_->start();
+  arm_timer(clock_());
+}
+
+void BrokerService::stop_log() {
+  if (writer_) writer_->stop();
+}
+
+std::string& BrokerService::durable_out(Session& s) {
+  if (s.held_now.empty()) held_now_.push_back(s.conn->id());
+  return s.held_now;
+}
+
+void BrokerService::on_log_commit(const wal::LogWriter::Commit& c) {
+  if (!c.status.ok) {
+    if (!storage_failed_) {
+      spdlog::critical("log write failed: {}; stopping without confirming what it held",
+                       c.status.message);
+      storage_failed_ = true;
+      io_.stop();
+    }
+    return;
+  }
+  durable_epoch_ = std::max(durable_epoch_, c.last_epoch);
+  release_durable();
+  for (uint64_t id : dirty_) {
+    if (Session* s = find_session(id)) s->conn->flush();
+  }
+  dirty_.clear();
+}
+
+void BrokerService::release_durable() {
+  for (auto& [id, s] : sessions_) {
+    bool moved = false;
+    while (!s.held.empty() && s.held.front().first <= durable_epoch_) {
+      s.conn->out().append(s.held.front().second);
+      s.held.pop_front();
+      moved = true;
+    }
+    if (moved) dirty_.push_back(id);
+    if (s.held.empty() && s.close_when_released) {
+      s.close_when_released = false;
+      s.conn->close_after_flush();
+    }
+  }
+}
+
+void BrokerService::submit_log() {
+  // A log rewrite in progress adds its next chunk of snapshots to this turn's records; when it
+  // completes, the same write drops every group that lies wholly before it began.
+  std::optional<uint64_t> drop;
+  if (core_.log_rewrite_running() && core_.continue_log_rewrite(options_.compaction_chunk)) {
+    drop = compaction_epoch_;
+    spdlog::debug("log compaction: groups before epoch {} are dropped", compaction_epoch_);
+  }
+  const bool has_records = !log_.empty();
+  if (has_records || drop) {
+    log_bytes_since_compaction_ += log_.bytes().size();
+    writer_->submit(epoch_, log_, core_.next_id(), drop);
+    ++epoch_;
+  }
+  // replies held this turn wait for the last epoch submitted (this one, or an earlier one
+  // still in flight that their answer depends on)
+  for (uint64_t id : held_now_) {
+    if (Session* s = find_session(id); s && !s->held_now.empty()) {
+      s->held.emplace_back(epoch_ - 1, std::move(s->held_now));
+      s->held_now.clear();
+    }
+  }
+  held_now_.clear();
+  if (!core_.log_rewrite_running() &&
+      log_bytes_since_compaction_ >=
+          std::max<uint64_t>(options_.compaction_min_bytes,
+                             static_cast<uint64_t>(options_.compaction_ratio *
+                                                   static_cast<double>(core_.live_log_bytes())))) {
+    compaction_epoch_ = epoch_;
+    log_bytes_since_compaction_ = 0;
+    core_.begin_log_rewrite();
+    spdlog::debug("log compaction started at epoch {} (live about {} bytes)", epoch_,
+                  core_.live_log_bytes());
+  }
+}
 
 const BrokerService::OpTable& BrokerService::ops() {
   static const OpTable table = [] {
@@ -148,8 +243,8 @@ void BrokerService::end_turn() {
     }
   }
   open_delivers_.clear();
-  // Persistence arrives with the log writer (wal/); until then records are dropped here.
-  log_.clear();
+  submit_log();
+  release_durable();
   std::sort(dirty_.begin(), dirty_.end());
   dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
   for (uint64_t id : dirty_) {
@@ -179,7 +274,13 @@ void BrokerService::shutdown() {
   timer_due_ = 0;
   for (auto& [id, s] : sessions_) {
     protocol::encode_goaway(s.conn->out(), ErrorCode::kShuttingDown, "server is shutting down");
-    s.conn->close_after_flush();
+    // replies still waiting for the log go out before the connection closes
+    if (s.held.empty() && s.held_now.empty()) {
+      s.conn->close_after_flush();
+    } else {
+      s.close_when_released = true;
+      s.conn->flush();
+    }
   }
 }
 

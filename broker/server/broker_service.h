@@ -10,6 +10,7 @@
 // Thread-safety: none; everything runs on the io_context's one thread.
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -25,21 +26,44 @@
 #include "protocol/decode_status.h"
 #include "protocol/dispatch.h"
 #include "protocol/settle.h"
+#include "wal/fsync_policy.h"
+#include "wal/log_state.h"
+#include "wal/log_store.h"
+#include "wal/log_writer.h"
 #include "wal/record_buffer.h"
+#include "wal/recovery.h"
 
 namespace symphony::server {
 
 struct ServiceOptions {
   broker::CoreOptions core;
   std::string server_name = "symphonyd/0.1.0";
+  /// When commit groups reach stable storage. Default: always
+  wal::FsyncPolicy fsync;
+  /// Compaction starts once this much log was written since the last one... Default: 64 MiB
+  uint64_t compaction_min_bytes = 64u << 20;
+  /// ...and at least this multiple of the live set. Default: 1.0
+  double compaction_ratio = 1.0;
+  /// Envelopes rewritten per event-loop turn while compacting (bounds the pause). Default: 20000
+  size_t compaction_chunk = 20'000;
 };
 
 class BrokerService final : public FrameHandler, public broker::DeliverySink {
  public:
   using Clock = std::function<broker::TimeMs()>;
 
-  BrokerService(boost::asio::io_context& io, ServiceOptions options, Clock clock);
+  BrokerService(boost::asio::io_context& io, ServiceOptions options, Clock clock,
+                wal::LogStore& store);
   ~BrokerService() override;
+
+  /// Loads the state recovered from the log into the core and starts the log writer.
+  void start(wal::LogState& recovered, const wal::RecoveryReport& report);
+  /// Writes everything submitted, syncs and stops the log writer. Call once the event loop has
+  /// ended. Idempotent.
+  void stop_log();
+  /// True once a log write failed: the broker stops rather than confirm what it cannot keep.
+  bool storage_failed() const { return storage_failed_; }
+  const broker::Core& core() const { return core_; }
 
   // FrameHandler
   void on_open(Connection& conn) override;
@@ -64,6 +88,11 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
     std::string client_name;
     /// DELIVER frame being filled during this turn's core.deliver(), if any.
     std::optional<protocol::DeliverWriter> deliver;
+    /// Replies of this turn that may only leave once this turn's records are durable.
+    std::string held_now;
+    /// Earlier turns' held replies, oldest first, each waiting for its epoch to be written.
+    std::deque<std::pair<uint64_t, std::string>> held;
+    bool close_when_released = false;
   };
   using Op = void (BrokerService::*)(Session&, const protocol::Frame&);
   using OpTable = std::array<Op, 256>;
@@ -90,6 +119,11 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   void send_error(Session& s, uint32_t request_id, protocol::ErrorCode code, std::string_view what);
   void send_decode_error(Session& s, uint32_t request_id, const protocol::DecodeStatus& st);
   Session* find_session(uint64_t id);
+  /// Where a reply goes that must wait until this turn's log records are durable.
+  std::string& durable_out(Session& s);
+  void on_log_commit(const wal::LogWriter::Commit& c);
+  void release_durable();
+  void submit_log();
   void schedule_turn_end();
   void end_turn();
   void arm_timer(broker::TimeMs now);
@@ -97,7 +131,15 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   boost::asio::io_context& io_;
   ServiceOptions options_;
   Clock clock_;
+  wal::LogStore& store_;
+  std::unique_ptr<wal::LogWriter> writer_;
   wal::RecordBuffer log_;
+  uint64_t epoch_ = 1;          ///< the epoch this turn's records will be submitted as
+  uint64_t durable_epoch_ = 0;  ///< every epoch up to this one is written
+  uint64_t log_bytes_since_compaction_ = 0;
+  uint64_t compaction_epoch_ = 0;  ///< set while a log rewrite runs
+  bool storage_failed_ = false;
+  std::vector<uint64_t> held_now_;  ///< sessions with a held reply this turn
   broker::Core core_;
   std::unordered_map<uint64_t, Session> sessions_;
   std::vector<uint64_t> dirty_;          ///< sessions with output to flush this turn

@@ -75,8 +75,13 @@ void BrokerService::op_ack(Session& s, const protocol::Frame& f) {
       ack_result_.failures.push_back({ids[i], code});
     }
   }
-  protocol::encode_ack_result(s.conn->out(), f.request_id, ack_result_);
-  on_output(*s.conn);
+  if (f.flags & protocol::kFlagConfirm) {
+    protocol::encode_ack_result(durable_out(s), f.request_id, ack_result_);
+    schedule_turn_end();
+  } else {
+    protocol::encode_ack_result(s.conn->out(), f.request_id, ack_result_);
+    on_output(*s.conn);
+  }
 }
 
 // NACK [id mode error error_class...] -> NACK_RESULT [id code outcome available_at...]

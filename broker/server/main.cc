@@ -6,10 +6,12 @@
 #include <filesystem>
 
 #include "broker/server/server.h"
+#include "wal/fsync_policy.h"
 
 int main(int argc, char** argv) {
   symphony::server::ServerOptions options;
   std::string log_level = "info";
+  std::string fsync = "always";
 
   CLI::App app{"symphonyd: the Symphony message broker"};
   app.add_option("--listen", options.listen, "HOST:PORT for the binary protocol (port 0: any free)")
@@ -19,6 +21,15 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_option("--fsync", fsync,
+                 "When the log reaches the disk: always (every commit group, before it is "
+                 "confirmed), interval:<ms>, or never (left to the OS)")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        return symphony::wal::FsyncPolicy::parse(v)
+                   ? std::string()
+                   : std::string("expected always, never or interval:<ms>");
+      });
   app.add_option("--port-file", options.port_file,
                  "Write the bound port to this file once listening");
   app.add_option("--shutdown-grace-ms", options.shutdown_grace_ms,
@@ -27,8 +38,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::from_str(log_level));
+  options.service.fsync = *symphony::wal::FsyncPolicy::parse(fsync);
   try {
-    std::filesystem::create_directories(options.data_dir);
     symphony::server::Server server(options);
     return server.run();
   } catch (const std::exception& e) {

@@ -27,8 +27,9 @@ void BrokerService::op_dispatch(Session& s, const protocol::Frame& f) {
   for (uint32_t i = 0; i < dispatch_batch_.size(); ++i) {
     core_.dispatch(dispatch_batch_[i], i, now, dispatch_results_);
   }
-  protocol::encode_dispatch_result(s.conn->out(), f.request_id, dispatch_results_);
-  on_output(*s.conn);
+  // confirmed only once the enqueue records are in the log under the fsync policy
+  protocol::encode_dispatch_result(durable_out(s), f.request_id, dispatch_results_);
+  schedule_turn_end();
 }
 
 }  // namespace symphony::server

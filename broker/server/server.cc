@@ -49,9 +49,31 @@ Server::Server(ServerOptions options)
     : options_(std::move(options)),
       signals_(io_, SIGINT, SIGTERM),
       acceptor_(io_),
-      service_(io_, options_.service, system_now_ms),
       grace_timer_(io_),
       drain_poll_(io_) {
+  std::string error;
+  if (!wal::DataDirLock::acquire(options_.data_dir, lock_, error)) throw std::runtime_error(error);
+  if (auto st = wal::LogStore::open(options_.data_dir + "/log", store_); !st.ok) {
+    throw std::runtime_error(st.message);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  wal::LogState recovered;
+  wal::RecoveryReport report;
+  if (!wal::recover(*store_, recovered, report, error)) {
+    throw std::runtime_error("recovery failed: " + error);
+  }
+  if (report.tail_cut) spdlog::warn("recovery: {}", report.warning);
+  const size_t envelopes = recovered.envelopes().size();
+  service_ = std::make_unique<BrokerService>(io_, options_.service, system_now_ms, *store_);
+  service_->start(recovered, report);
+  spdlog::info(
+      "recovered {} live envelopes from {} records in {} log groups ({} bytes) in {} ms; next id "
+      "{}",
+      envelopes, report.records, report.groups, report.bytes,
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count(),
+      service_->core().next_id());
+
   std::string host;
   uint16_t port = 0;
   if (!parse_host_port(options_.listen, host, port)) {
@@ -82,8 +104,17 @@ int Server::run() {
     std::ofstream(options_.port_file) << port_ << "\n";
   }
   io_.run();
+  service_->stop_log();
+  if (service_->storage_failed()) {
+    spdlog::critical("symphonyd stopped after a log write failure");
+    return 1;
+  }
   spdlog::info("symphonyd stopped");
   return 0;
+}
+
+Server::~Server() {
+  if (service_) service_->stop_log();
 }
 
 void Server::stop() {
@@ -92,7 +123,7 @@ void Server::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   signals_.cancel(ignored);
-  service_.shutdown();
+  service_->shutdown();
   grace_timer_.expires_after(std::chrono::milliseconds(options_.shutdown_grace_ms));
   grace_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
@@ -104,7 +135,7 @@ void Server::stop() {
 
 void Server::check_drained() {
   // once the last connection is gone, nothing but the grace timer keeps run() going
-  if (service_.connection_count() == 0) {
+  if (service_->connection_count() == 0) {
     grace_timer_.cancel();
     return;
   }
@@ -120,9 +151,9 @@ void Server::do_accept() {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
       spdlog::warn("accept failed: {}", ec.message());
     } else {
-      auto conn = std::make_shared<Connection>(std::move(socket), next_session_id_++, service_,
+      auto conn = std::make_shared<Connection>(std::move(socket), next_session_id_++, *service_,
                                                options_.service.core.limits.max_frame_bytes);
-      service_.adopt(conn);
+      service_->adopt(conn);
       conn->start();
     }
     do_accept();

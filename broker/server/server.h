@@ -5,8 +5,12 @@
 #include <cstdint>
 #include <string>
 
+#include <memory>
+
 #include "broker/server/asio.h"
 #include "broker/server/broker_service.h"
+#include "wal/data_dir_lock.h"
+#include "wal/log_store.h"
 
 namespace symphony::server {
 
@@ -27,8 +31,10 @@ bool parse_host_port(const std::string& text, std::string& host, uint16_t& port)
 
 class Server {
  public:
-  /// Binds the listening socket; throws std::runtime_error with a clear message on failure.
+  /// Locks the data directory, recovers the log, binds the listening socket; throws
+  /// std::runtime_error with a clear message on any failure (nothing is served then).
   explicit Server(ServerOptions options);
+  ~Server();
   /// Serves until a signal (or stop()) and the drain that follows. Returns the exit code.
   int run();
   /// Starts the same shutdown a signal does.
@@ -40,10 +46,12 @@ class Server {
   void check_drained();
 
   ServerOptions options_;
+  wal::DataDirLock lock_;
+  std::unique_ptr<wal::LogStore> store_;
   boost::asio::io_context io_{1};
   boost::asio::signal_set signals_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  BrokerService service_;
+  std::unique_ptr<BrokerService> service_;
   boost::asio::steady_timer grace_timer_;
   boost::asio::steady_timer drain_poll_;
   uint64_t next_session_id_ = 1;
