@@ -116,6 +116,11 @@ bool Client::pump_one(std::chrono::steady_clock::time_point deadline) {
       route(std::move(f));
       return true;
     }
+    if (deadline <= std::chrono::steady_clock::now()) {
+      // a poll: read only what is already there, without arming and cancelling a read
+      boost::system::error_code ec;
+      if (io.socket.available(ec) == 0 || ec) return false;
+    }
     if (r.needed > io.in.size()) io.in.resize(r.needed);
     if (io.filled == io.in.size()) io.in.resize(io.in.size() * 2);
     bool done = false;
@@ -140,30 +145,8 @@ bool Client::pump_one(std::chrono::steady_clock::time_point deadline) {
 
 void Client::route(Frame f) {
   switch (f.opcode) {
-    case Opcode::kDeliver: {
-      std::vector<protocol::DeliveryView> views;
-      if (auto st = protocol::decode_deliver(f.body, views); !st.ok()) {
-        throw ClientError(st.code, st.what);
-      }
-      for (const auto& v : views) {
-        Delivery d;
-        d.id = v.head.message_id;
-        d.attempt = v.head.attempt;
-        d.priority = v.head.priority;
-        d.queue.assign(v.head.queue);
-        d.type.assign(v.message.type);
-        d.created_at_ms = v.head.created_at_ms;
-        d.lease_deadline_ms = v.head.lease_deadline_ms;
-        d.headers = protocol::to_header_list(v.message.headers);
-        d.metadata.assign(v.message.metadata);
-        d.payload.assign(v.message.payload);
-        deliveries_.push_back(std::move(d));
-      }
-      return;
-    }
-    case Opcode::kGoaway:
-      goaway_ = true;
-      return;
+    case Opcode::kDeliver: deliver_frames_.push_back(std::move(f.body)); return;
+    case Opcode::kGoaway: goaway_ = true; return;
     case Opcode::kError:
       if (f.request_id == 0) {
         protocol::ErrorFrame e;
@@ -172,8 +155,7 @@ void Client::route(Frame f) {
                                               protocol::error_name(e.code), e.message));
       }
       break;
-    default:
-      break;
+    default: break;
   }
   if (discard_.erase(f.request_id) > 0) return;
   replies_.emplace(f.request_id, std::move(f));
@@ -282,9 +264,67 @@ protocol::Subscribed Client::subscribe(const std::vector<std::string>& queues, u
   return result;
 }
 
+void Client::decode_next_deliver_frame() {
+  std::vector<protocol::DeliveryView> views;
+  if (auto st = protocol::decode_deliver(deliver_frames_.front(), views); !st.ok()) {
+    throw ClientError(st.code, st.what);
+  }
+  for (const auto& v : views) {
+    Delivery d;
+    d.id = v.head.message_id;
+    d.attempt = v.head.attempt;
+    d.priority = v.head.priority;
+    d.queue.assign(v.head.queue);
+    d.type.assign(v.message.type);
+    d.created_at_ms = v.head.created_at_ms;
+    d.lease_deadline_ms = v.head.lease_deadline_ms;
+    d.headers = protocol::to_header_list(v.message.headers);
+    d.metadata.assign(v.message.metadata);
+    d.payload.assign(v.message.payload);
+    deliveries_.push_back(std::move(d));
+  }
+  deliver_frames_.pop_front();
+}
+
+size_t Client::receive_batch(std::chrono::milliseconds timeout,
+                             const std::function<void(const protocol::DeliveryView&)>& fn) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (deliveries_.empty() && deliver_frames_.empty()) {
+    if (!pump_one(deadline)) return 0;
+  }
+  // take what else has already arrived, without waiting
+  while (pump_one(std::chrono::steady_clock::now())) {
+  }
+  size_t n = 0;
+  for (const Delivery& d : deliveries_) {
+    protocol::DeliveryView v;
+    v.head = {d.id, d.attempt, d.priority, d.queue, d.created_at_ms, d.lease_deadline_ms};
+    v.message.type = d.type;
+    v.message.metadata = d.metadata;
+    v.message.payload = d.payload;
+    fn(v);
+    ++n;
+  }
+  deliveries_.clear();
+  std::vector<protocol::DeliveryView> views;
+  while (!deliver_frames_.empty()) {
+    if (auto st = protocol::decode_deliver(deliver_frames_.front(), views); !st.ok()) {
+      throw ClientError(st.code, st.what);
+    }
+    for (const auto& v : views) fn(v);
+    n += views.size();
+    deliver_frames_.pop_front();
+  }
+  return n;
+}
+
 std::optional<Delivery> Client::receive(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (deliveries_.empty()) {
+    if (!deliver_frames_.empty()) {
+      decode_next_deliver_frame();
+      continue;
+    }
     if (!pump_one(deadline)) return std::nullopt;
   }
   Delivery d = std::move(deliveries_.front());

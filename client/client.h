@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -157,6 +158,10 @@ class Client {
                                  uint32_t lease_ms = 0);
   /// The next delivery, waiting up to `timeout`; nullopt when none came.
   std::optional<Delivery> receive(std::chrono::milliseconds timeout);
+  /// Zero-copy batch receive: waits up to `timeout` for deliveries, then calls `fn` once per
+  /// delivery received so far (views valid during the call only). Returns how many.
+  size_t receive_batch(std::chrono::milliseconds timeout,
+                       const std::function<void(const protocol::DeliveryView&)>& fn);
   protocol::AckResult ack(std::span<const uint64_t> ids, bool confirm = false);
   protocol::AckResult ack(uint64_t id, bool confirm = false) { return ack({&id, 1}, confirm); }
   /// Sends an ACK whose reply is not awaited (it is dropped when it arrives).
@@ -200,7 +205,10 @@ class Client {
   std::string out_;
   std::unordered_map<uint32_t, Frame> replies_;
   std::unordered_set<uint32_t> discard_;
+  /// DELIVER frame bodies not yet decoded (decoding is lazy, so receive_batch never copies).
+  std::deque<std::string> deliver_frames_;
   std::deque<Delivery> deliveries_;
+  void decode_next_deliver_frame();
   bool goaway_ = false;
 };
 

@@ -24,7 +24,7 @@ std::string meta_key(const std::string& name) {
 
 }  // namespace
 
-StoreStatus LogStore::open(const std::string& dir, std::unique_ptr<LogStore>& out) {
+StoreStatus LogStore::open(const std::string& dir, std::unique_ptr<LogStore>& out, bool read_only) {
   rocksdb::Options options;
   options.create_if_missing = true;
   // A torn write at the tail of RocksDB's own WAL (a crash mid-write) is cut, not fatal.
@@ -43,7 +43,8 @@ StoreStatus LogStore::open(const std::string& dir, std::unique_ptr<LogStore>& ou
   std::unique_ptr<LogStore> store(new LogStore());
   store->dir_ = dir;
   rocksdb::DB* db = nullptr;
-  const rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
+  const rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, dir, &db)
+                                      : rocksdb::DB::Open(options, dir, &db);
   if (!s.ok()) return wrap(s, "cannot open the log");
   store->db_.reset(db);
   out = std::move(store);

@@ -41,8 +41,11 @@ struct GroupRange {
 
 class LogStore {
  public:
-  /// Opens (creating if missing) the log under `dir`. The caller holds the DataDirLock.
-  static StoreStatus open(const std::string& dir, std::unique_ptr<LogStore>& out);
+  /// Opens (creating if missing) the log under `dir`. The caller holds the DataDirLock. A
+  /// read-only open changes no file in `dir` (RocksDB replays its own WAL in memory only); every
+  /// write then fails.
+  static StoreStatus open(const std::string& dir, std::unique_ptr<LogStore>& out,
+                          bool read_only = false);
   ~LogStore();
   LogStore(const LogStore&) = delete;
   LogStore& operator=(const LogStore&) = delete;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <optional>
 
 #include "wal/record_codec.h"
@@ -30,7 +31,8 @@ bool recover(LogStore& store, LogState& state, RecoveryReport& report, std::stri
   const std::string hint = fmt::format(
       "; run `symphony-wal verify --data-dir {}` for details (docs/operations.md, "
       "\"Recovery\")",
-      store.dir());
+      // the store is <data-dir>/log (server.cc); the tool takes the data directory
+      std::filesystem::path(store.dir()).parent_path().string());
 
   // A bad group is only a torn tail if nothing follows it, so remember it and decide at the
   // next group (or at the end).

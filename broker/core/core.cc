@@ -114,8 +114,11 @@ void Core::log_envelope(const Envelope& e, bool snapshot) {
   rec.id = e.id;
   rec.queue = e.queue->name();
   rec.priority = e.priority;
-  rec.state =
-      e.state == EnvelopeState::kDead ? wal::PersistedState::kDead : wal::PersistedState::kPending;
+  // a compaction snapshot of a leased envelope must say so: the ack or nack that follows it in
+  // the log is legal only for a leased envelope
+  rec.state = e.state == EnvelopeState::kDead     ? wal::PersistedState::kDead
+              : e.state == EnvelopeState::kLeased ? wal::PersistedState::kLeased
+                                                  : wal::PersistedState::kPending;
   rec.created_at_ms = e.created_at_ms;
   rec.available_at_ms = e.available_at_ms;
   rec.attempts = e.attempts;
@@ -495,7 +498,13 @@ void Core::tick(TimeMs now) {
 void Core::restore(wal::LogState& state, TimeMs now) {
   now = advance(now);
   envelopes_.reserve(state.envelopes().size());
-  for (auto& [id, r] : state.envelopes()) {
+  // Each recovered entry is freed as soon as it has been moved, so that the core's allocations
+  // reuse its memory instead of faulting in as much again (recovery time is mostly page faults).
+  auto& recovered = state.envelopes();
+  std::vector<MessageId> cut_leases;
+  for (auto it = recovered.begin(); it != recovered.end(); it = recovered.erase(it)) {
+    const MessageId id = it->first;
+    wal::RecoveredEnvelope& r = it->second;
     Queue& q = queue_for(r.queue);
     Envelope& e = envelopes_[id];
     e.id = id;
@@ -516,11 +525,22 @@ void Core::restore(wal::LogState& state, TimeMs now) {
     if (r.state == wal::RecoveredEnvelope::State::kDead) {
       e.state = EnvelopeState::kDead;
       ++q.dead;
+    } else if (r.state == wal::RecoveredEnvelope::State::kLeased) {
+      // held by a consumer of the previous run: returned below, like any disconnect
+      e.state = EnvelopeState::kLeased;
+      e.lease_holder = 0;
+      ++q.in_flight;
+      cut_leases.push_back(id);
     } else {
       schedule_available(e, now);
     }
   }
-  state.envelopes().clear();
+  // The restart ended those leases: the same rule as a disconnect applies (the attempt stays
+  // counted, a failure is recorded, and past max_retries the envelope is dead-lettered), and the
+  // log says so, because a later replay accepts a new lease only of a pending envelope.
+  std::sort(cut_leases.begin(), cut_leases.end());  // deterministic log order
+  for (MessageId id : cut_leases)
+    return_lease(envelopes_.at(id), wal::ReturnReason::kConsumerGone, now);
   // the index takes keys in the order they were seen
   std::vector<wal::RecoveredKey*> keys;
   keys.reserve(state.keys().size());

@@ -67,8 +67,9 @@ class Core {
 
   /// Rebuilds the whole state from a replayed log, moving its contents out: ready envelopes in
   /// their exact order, delayed ones with their times, leased ones ready again with the attempt
-  /// counted, dead letters, idempotency keys still in their window, and the id counter. Emits no
-  /// records. Call once, on an empty core.
+  /// counted, dead letters, idempotency keys still in their window, and the id counter. A lease
+  /// the restart cut ends like a disconnect (return_lease: ready again, or dead-lettered past
+  /// max_retries) and that is the only thing it logs. Call once, on an empty core.
   void restore(wal::LogState& state, TimeMs now);
   /// Starts a log rewrite: every envelope live now, and every idempotency key whose envelope is
   /// gone, will be written again as a snapshot record, so that the log written before this point

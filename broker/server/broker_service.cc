@@ -209,12 +209,15 @@ void BrokerService::on_deliver(broker::ConsumerId consumer, const broker::Envelo
   if (!s) return;  // cannot happen: the core forgets a consumer when its session closes
   // keep DELIVER frames moderate so a big prefetch does not build one huge frame
   constexpr size_t kDeliverFrameBytes = 256u << 10;
-  if (s->deliver && s->conn->out().size() > kDeliverFrameBytes) {
+  if (s->deliver && s->held_now.size() > kDeliverFrameBytes) {
     s->deliver->finish();
     s->deliver.reset();
   }
   if (!s->deliver) {
-    s->deliver.emplace(s->conn->out());
+    // A delivery waits for the log like a reply: until this turn's records (the lease, and the
+    // enqueue of a message dispatched in this turn) are durable, no client may see a message
+    // or an id that a crash could take back and hand out again.
+    s->deliver.emplace(durable_out(*s));
     open_delivers_.push_back(consumer);
   }
   protocol::MessageBodyView body;

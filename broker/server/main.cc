@@ -2,13 +2,40 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
 #include <exception>
-#include <filesystem>
+#include <string>
 
 #include "broker/server/server.h"
 #include "wal/fsync_policy.h"
 
+namespace {
+
+// glibc backs its heap with transparent huge pages only when asked at process start (tunable
+// glibc.malloc.hugetlb, glibc >= 2.35, and THP in "madvise" mode as Debian ships it). With
+// millions of envelopes most of recovery is page faults, and huge pages cut it by about half
+// (docs/benchmarks.md). So re-exec once with the tunable set; SYMPHONY_NO_HUGE_PAGES=1 opts out.
+void ensure_huge_pages(char** argv) {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (std::getenv("SYMPHONY_NO_HUGE_PAGES") ||
+      (tunables && std::strstr(tunables, "glibc.malloc.hugetlb"))) {
+    return;
+  }
+  const std::string value = tunables ? std::string(tunables) + ":glibc.malloc.hugetlb=1"
+                                     : std::string("glibc.malloc.hugetlb=1");
+  ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
+  ::execv("/proc/self/exe", argv);
+  ::unsetenv("GLIBC_TUNABLES");  // the exec failed: carry on with ordinary pages
+  if (tunables) ::setenv("GLIBC_TUNABLES", tunables, 1);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  ensure_huge_pages(argv);
   symphony::server::ServerOptions options;
   std::string log_level = "info";
   std::string fsync = "always";

@@ -61,6 +61,16 @@ BrokerProcess::BrokerProcess(std::vector<std::string> extra_args, std::string da
   } else {
     data_dir_ = std::move(data_dir);
   }
+  try {
+    start(extra_args);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(work_dir_, ec);  // the destructor does not run for a failed constructor
+    throw;
+  }
+}
+
+void BrokerProcess::start(const std::vector<std::string>& extra_args) {
   const std::string port_file = work_dir_ + "/port";
   std::vector<std::string> argv{symphonyd_path(), "--listen",    "127.0.0.1:0", "--data-dir",
                                 data_dir_,        "--port-file", port_file};

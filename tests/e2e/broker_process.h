@@ -36,6 +36,8 @@ class BrokerProcess {
   static std::string cli_path();
 
  private:
+  void start(const std::vector<std::string>& extra_args);
+
   std::string data_dir_;
   std::string work_dir_;
   bool own_data_dir_ = false;

@@ -1,0 +1,360 @@
+// symphony-bench: load generator for Symphony.
+//
+//   produce  P producers dispatch --count messages; latency = send (or intended send) -> confirm
+//   consume  C consumers drain --count messages already queued, acking in batches
+//   e2e      producers and consumers at once; latency = send (or intended send) -> delivery
+//
+// With --rate the load is open-loop: every batch has an intended send time on a fixed schedule
+// and latency is measured from it, so a stall shows up in the percentiles instead of slowing
+// the sender down (no coordinated omission). Without --rate, it runs as fast as it can, with
+// --pipeline batches in flight per producer.
+//
+// Output: a readable table on stderr, or with --json one JSON object on stdout.
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/latency_histogram.h"
+#include "client/client.h"
+
+namespace {
+
+using symphony::bench::LatencyHistogram;
+using symphony::client::Client;
+using symphony::client::ClientOptions;
+using symphony::client::OutgoingMessage;
+using Clock = std::chrono::steady_clock;
+
+struct Config {
+  std::string server = "127.0.0.1:7400";
+  std::string mode = "e2e";
+  std::string queue = "bench";
+  std::string label;
+  uint64_t count = 100'000;
+  double max_seconds = 60;
+  int producers = 1;
+  int consumers = 1;
+  size_t size = 100;
+  int batch = 100;
+  int pipeline = 8;
+  double rate = 0;  // messages per second, all producers together; 0: as fast as possible
+  int prefetch = 1000;
+  int ack_batch = 100;
+  uint64_t max_live = 0;  // e2e: producers wait while more than this many are unacked
+  std::string priorities = "5";
+  int64_t delay_ms = 0;
+  bool json = false;
+  bool progress = true;
+};
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// {"t":<ns>,"p":"xxxx"} padded to exactly `size` bytes (at least the JSON skeleton).
+std::string make_payload(int64_t t_ns, size_t size) {
+  std::string s = fmt::format("{{\"t\":{},\"p\":\"", t_ns);
+  const size_t tail = 2;  // "}
+  if (s.size() + tail < size) s.append(size - s.size() - tail, 'x');
+  s += "\"}";
+  return s;
+}
+
+/// The send timestamp a producer put in the payload.
+int64_t payload_time(std::string_view payload) {
+  const auto pos = payload.find("\"t\":");
+  if (pos == std::string_view::npos) return 0;
+  int64_t t = 0;
+  const char* b = payload.data() + pos + 4;
+  std::from_chars(b, payload.data() + payload.size(), t);
+  return t;
+}
+
+struct Shared {
+  std::atomic<uint64_t> confirmed{0};
+  std::atomic<uint64_t> consumed{0};
+  std::atomic<uint64_t> acked{0};
+  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> to_send{0};  // messages handed out to producers
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  LatencyHistogram latency;  // merged at the end of each thread
+};
+
+ClientOptions client_options(const Config& c) {
+  ClientOptions o;
+  const auto colon = c.server.rfind(':');
+  o.host = c.server.substr(0, colon);
+  o.port = static_cast<uint16_t>(std::stoi(c.server.substr(colon + 1)));
+  o.client_name = "symphony-bench";
+  o.timeout = std::chrono::seconds(60);
+  return o;
+}
+
+std::vector<uint8_t> parse_priorities(const std::string& text) {
+  std::vector<uint8_t> out;
+  const auto dash = text.find('-');
+  if (dash != std::string::npos) {
+    const int lo = std::stoi(text.substr(0, dash));
+    const int hi = std::stoi(text.substr(dash + 1));
+    for (int p = lo; p <= hi; ++p) out.push_back(static_cast<uint8_t>(p));
+  } else {
+    size_t start = 0;
+    while (start < text.size()) {
+      const auto comma = text.find(',', start);
+      out.push_back(static_cast<uint8_t>(std::stoi(text.substr(start, comma - start))));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+void run_producer(const Config& cfg, Shared& sh, int index, Clock::time_point start) {
+  LatencyHistogram hist;
+  try {
+    auto client = Client::connect(client_options(cfg));
+    const auto prios = parse_priorities(cfg.priorities);
+    std::mt19937 rng(static_cast<unsigned>(index) * 7919u + 1);
+    std::vector<OutgoingMessage> batch(static_cast<size_t>(cfg.batch));
+    for (auto& m : batch) {
+      m.message.type = "BenchMessage";
+      m.options.queue = cfg.queue;
+      if (cfg.delay_ms > 0) m.options.delay_ms = cfg.delay_ms;
+    }
+    struct InFlight {
+      uint32_t rid;
+      Clock::time_point intended;
+      size_t n;
+    };
+    std::deque<InFlight> inflight;
+    const bool paced = cfg.rate > 0;
+    const double per_producer_rate = cfg.rate / cfg.producers;
+    uint64_t batches_sent = 0;
+    auto collect_one = [&] {
+      const InFlight f = inflight.front();
+      inflight.pop_front();
+      const auto results = client->wait_dispatch(f.rid);
+      const auto now = Clock::now();
+      uint64_t ok = 0;
+      for (const auto& r : results) ok += r.ok() ? 1 : 0;
+      sh.errors += results.size() - ok;
+      sh.confirmed += ok;
+      if (cfg.mode == "produce") {
+        hist.record(
+            static_cast<uint64_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(now - f.intended).count()),
+            ok);
+      }
+    };
+    for (;;) {
+      if (sh.stop) break;
+      // claim the next batch of the total count
+      const uint64_t claimed = sh.to_send.fetch_add(batch.size());
+      if (claimed >= cfg.count) break;
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(batch.size(), cfg.count - claimed));
+      Clock::time_point intended = Clock::now();
+      if (paced) {
+        intended = start +
+                   std::chrono::nanoseconds(static_cast<int64_t>(
+                       1e9 * static_cast<double>(batches_sent * batch.size()) / per_producer_rate));
+        std::this_thread::sleep_until(intended);
+      }
+      while (cfg.max_live > 0 && sh.confirmed.load() > sh.acked.load() + cfg.max_live && !sh.stop) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      // the payload carries the intended send time, so e2e latency includes any queueing
+      const int64_t t_ns =
+          wall_ns() -
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - intended).count();
+      for (size_t i = 0; i < n; ++i) {
+        batch[i].message.payload = make_payload(t_ns, cfg.size);
+        batch[i].options.priority = prios[rng() % prios.size()];
+      }
+      const uint32_t rid = client->send_dispatch(std::span<const OutgoingMessage>(batch.data(), n));
+      inflight.push_back({rid, intended, n});
+      ++batches_sent;
+      while (inflight.size() >= static_cast<size_t>(cfg.pipeline)) collect_one();
+    }
+    while (!inflight.empty()) collect_one();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "producer %d: %s\n", index, e.what());
+    ++sh.errors;
+  }
+  std::lock_guard lk(sh.mu);
+  sh.latency.merge(hist);
+}
+
+void run_consumer(const Config& cfg, Shared& sh, int index) {
+  LatencyHistogram hist;
+  try {
+    auto client = Client::connect(client_options(cfg));
+    client->subscribe({cfg.queue}, static_cast<uint32_t>(cfg.prefetch));
+    std::vector<uint64_t> ids;
+    ids.reserve(static_cast<size_t>(cfg.ack_batch) * 2);
+    const bool e2e = cfg.mode == "e2e";
+    while (!sh.stop && sh.consumed.load() < cfg.count) {
+      client->receive_batch(
+          std::chrono::milliseconds(100), [&](const symphony::protocol::DeliveryView& d) {
+            ids.push_back(d.head.message_id);
+            if (e2e) {
+              const int64_t lat = wall_ns() - payload_time(d.message.payload);
+              hist.record(static_cast<uint64_t>(std::max<int64_t>(lat, 0)) / 1000);
+            }
+          });
+      if (ids.size() >= static_cast<size_t>(cfg.ack_batch) ||
+          (!ids.empty() && sh.consumed.load() + ids.size() >= cfg.count)) {
+        client->ack_async(ids);
+        sh.consumed += ids.size();
+        sh.acked += ids.size();
+        ids.clear();
+      }
+    }
+    if (!ids.empty()) {
+      client->ack_async(ids);
+      sh.consumed += ids.size();
+      sh.acked += ids.size();
+    }
+    client->ping();  // every ack before it has been processed
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "consumer %d: %s\n", index, e.what());
+    ++sh.errors;
+  }
+  std::lock_guard lk(sh.mu);
+  sh.latency.merge(hist);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config cfg;
+  CLI::App app{"symphony-bench: load generator for Symphony"};
+  app.add_option("--server", cfg.server, "Broker HOST:PORT")->capture_default_str();
+  app.add_option("--mode", cfg.mode, "produce, consume or e2e")
+      ->check(CLI::IsMember({"produce", "consume", "e2e"}))
+      ->capture_default_str();
+  app.add_option("--target", cfg.label, "Label for the results (default: symphony)");
+  app.add_option("--queue", cfg.queue, "Queue to use")->capture_default_str();
+  app.add_option("--count", cfg.count, "Messages in all")->capture_default_str();
+  app.add_option("--max-seconds", cfg.max_seconds, "Stop after this long")->capture_default_str();
+  app.add_option("--producers", cfg.producers, "Producer connections")->capture_default_str();
+  app.add_option("--consumers", cfg.consumers, "Consumer connections")->capture_default_str();
+  app.add_option("--size", cfg.size, "Payload bytes")->capture_default_str();
+  app.add_option("--batch", cfg.batch, "Messages per DISPATCH")->capture_default_str();
+  app.add_option("--pipeline", cfg.pipeline, "DISPATCH batches in flight per producer")
+      ->capture_default_str();
+  app.add_option("--rate", cfg.rate, "Messages/s for all producers (open loop); 0: flat out")
+      ->capture_default_str();
+  app.add_option("--prefetch", cfg.prefetch, "Consumer prefetch")->capture_default_str();
+  app.add_option("--ack-batch", cfg.ack_batch, "Ids per ACK")->capture_default_str();
+  app.add_option("--max-live", cfg.max_live, "e2e: most unacked messages (0: no limit)")
+      ->capture_default_str();
+  app.add_option("--priorities", cfg.priorities, "Priority mix: 5, 1-10 or 1,5,9")
+      ->capture_default_str();
+  app.add_option("--delay-ms", cfg.delay_ms, "Delay every message by this much");
+  app.add_flag("--json", cfg.json, "One JSON object on stdout");
+  bool quiet = false;
+  app.add_flag("--quiet", quiet, "No progress lines");
+  CLI11_PARSE(app, argc, argv);
+  cfg.progress = !quiet;
+  if (cfg.label.empty()) cfg.label = "symphony";
+  if (cfg.producers < 1 || cfg.consumers < 1 || cfg.batch < 1 || cfg.pipeline < 1) {
+    std::fprintf(stderr, "symphony-bench: producers, consumers, batch and pipeline must be >= 1\n");
+    return 1;
+  }
+
+  Shared sh;
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  if (cfg.mode == "produce" || cfg.mode == "e2e") {
+    for (int i = 0; i < cfg.producers; ++i) {
+      threads.emplace_back([&, i] { run_producer(cfg, sh, i, start); });
+    }
+  }
+  if (cfg.mode == "consume" || cfg.mode == "e2e") {
+    for (int i = 0; i < cfg.consumers; ++i)
+      threads.emplace_back([&, i] { run_consumer(cfg, sh, i); });
+  }
+  // progress and the time limit
+  std::thread watchdog([&] {
+    auto next_report = start + std::chrono::seconds(3);
+    uint64_t last = 0;
+    auto last_t = start;
+    while (!sh.stop) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      const auto now = Clock::now();
+      const uint64_t done = cfg.mode == "produce" ? sh.confirmed.load() : sh.consumed.load();
+      if (done >= cfg.count) break;
+      if (std::chrono::duration<double>(now - start).count() > cfg.max_seconds) {
+        sh.stop = true;
+        break;
+      }
+      if (cfg.progress && now >= next_report) {
+        const double dt = std::chrono::duration<double>(now - last_t).count();
+        std::fprintf(stderr, "[%5.1fs] %llu/%llu  %.0f msg/s\n",
+                     std::chrono::duration<double>(now - start).count(),
+                     static_cast<unsigned long long>(done),
+                     static_cast<unsigned long long>(cfg.count),
+                     static_cast<double>(done - last) / dt);
+        last = done;
+        last_t = now;
+        next_report = now + std::chrono::seconds(3);
+      }
+    }
+  });
+  for (auto& t : threads) t.join();
+  sh.stop = true;
+  watchdog.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const uint64_t msgs = cfg.mode == "produce" ? sh.confirmed.load() : sh.consumed.load();
+  const auto& h = sh.latency;
+
+  nlohmann::json j{{"target", cfg.label},
+                   {"mode", cfg.mode},
+                   {"msgs", msgs},
+                   {"seconds", seconds},
+                   {"msgs_per_s", static_cast<double>(msgs) / seconds},
+                   {"p50_us", h.percentile(50)},
+                   {"p90_us", h.percentile(90)},
+                   {"p99_us", h.percentile(99)},
+                   {"p999_us", h.percentile(99.9)},
+                   {"max_us", h.max()},
+                   {"producers", cfg.producers},
+                   {"consumers", cfg.consumers},
+                   {"size", cfg.size},
+                   {"batch", cfg.batch},
+                   {"pipeline", cfg.pipeline},
+                   {"rate", cfg.rate},
+                   {"errors", sh.errors.load()}};
+  if (cfg.json) {
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::fprintf(stderr,
+                 "%-10s %-8s %10s %8s %12s %8s %8s %8s %8s %9s\n"
+                 "%-10s %-8s %10llu %8.2f %12.0f %8llu %8llu %8llu %8llu %9llu\n",
+                 "target", "mode", "msgs", "seconds", "msgs/s", "p50 us", "p90 us", "p99 us",
+                 "p99.9 us", "max us", cfg.label.c_str(), cfg.mode.c_str(),
+                 static_cast<unsigned long long>(msgs), seconds,
+                 static_cast<double>(msgs) / seconds,
+                 static_cast<unsigned long long>(h.percentile(50)),
+                 static_cast<unsigned long long>(h.percentile(90)),
+                 static_cast<unsigned long long>(h.percentile(99)),
+                 static_cast<unsigned long long>(h.percentile(99.9)),
+                 static_cast<unsigned long long>(h.max()));
+  }
+  return sh.errors.load() == 0 ? 0 : 1;
+}
