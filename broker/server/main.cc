@@ -26,8 +26,13 @@ void ensure_huge_pages(char** argv) {
   }
   const std::string value = tunables ? std::string(tunables) + ":glibc.malloc.hugetlb=1"
                                      : std::string("glibc.malloc.hugetlb=1");
+  // exec the real path, not /proc/self/exe, so the process keeps its name for ps and pkill
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return;
+  self[n] = '\0';
   ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
-  ::execv("/proc/self/exe", argv);
+  ::execv(self, argv);
   ::unsetenv("GLIBC_TUNABLES");  // the exec failed: carry on with ordinary pages
   if (tunables) ::setenv("GLIBC_TUNABLES", tunables, 1);
 }
