@@ -71,19 +71,26 @@ void BrokerService::on_log_commit(const wal::LogWriter::Commit& c) {
 }
 
 void BrokerService::release_durable() {
-  for (auto& [id, s] : sessions_) {
+  // only sessions holding replies are visited: idle connections cost nothing per commit
+  size_t keep = 0;
+  for (uint64_t id : waiting_) {
+    Session* s = find_session(id);
+    if (!s) continue;  // closed while waiting: its replies went with it
     bool moved = false;
-    while (!s.held.empty() && s.held.front().first <= durable_epoch_) {
-      s.conn->out().append(s.held.front().second);
-      s.held.pop_front();
+    while (!s->held.empty() && s->held.front().first <= durable_epoch_) {
+      s->conn->out().append(s->held.front().second);
+      s->held.pop_front();
       moved = true;
     }
     if (moved) dirty_.push_back(id);
-    if (s.held.empty() && s.close_when_released) {
-      s.close_when_released = false;
-      s.conn->close_after_flush();
+    if (!s->held.empty()) {
+      waiting_[keep++] = id;
+    } else if (s->close_when_released) {
+      s->close_when_released = false;
+      s->conn->close_after_flush();
     }
   }
+  waiting_.resize(keep);
 }
 
 void BrokerService::submit_log() {
@@ -104,6 +111,7 @@ void BrokerService::submit_log() {
   // still in flight that their answer depends on)
   for (uint64_t id : held_now_) {
     if (Session* s = find_session(id); s && !s->held_now.empty()) {
+      if (s->held.empty()) waiting_.push_back(id);
       s->held.emplace_back(epoch_ - 1, std::move(s->held_now));
       s->held_now.clear();
     }

@@ -140,6 +140,7 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   uint64_t compaction_epoch_ = 0;  ///< set while a log rewrite runs
   bool storage_failed_ = false;
   std::vector<uint64_t> held_now_;  ///< sessions with a held reply this turn
+  std::vector<uint64_t> waiting_;   ///< sessions whose `held` is not empty
   broker::Core core_;
   std::unordered_map<uint64_t, Session> sessions_;
   std::vector<uint64_t> dirty_;          ///< sessions with output to flush this turn

@@ -103,9 +103,9 @@ BrokerProcess::~BrokerProcess() {
   fs::remove_all(work_dir_, ec);
 }
 
-int BrokerProcess::terminate(std::chrono::milliseconds timeout) {
+int BrokerProcess::terminate(std::chrono::milliseconds timeout, int signo) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, signo);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;

@@ -24,8 +24,9 @@ class BrokerProcess {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   pid_t pid() const { return pid_; }
 
-  /// SIGTERM and wait; returns the exit status (or -1 if it did not exit within `timeout`).
-  int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Sends `signo` (SIGTERM by default) and waits; returns the exit status (or -1 if it did not
+  /// exit within `timeout`).
+  int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10), int signo = 15);
   /// SIGKILL and wait.
   void kill9();
   bool running() const { return pid_ > 0; }

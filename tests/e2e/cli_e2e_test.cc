@@ -105,6 +105,15 @@ TEST(CliE2E, ConsumeReleasesWhatItPrefetchedBeyondCount) {
   }
 }
 
+TEST(CliE2E, SymphonydHelpShowsTheFlagsWithTheirDefaults) {
+  std::string out;
+  ASSERT_EQ(run_command({BrokerProcess::symphonyd_path(), "--help"}, out), 0);
+  for (const char* expected : {"--listen", "127.0.0.1:7400", "--data-dir", "./data", "--log-level",
+                               "info", "--fsync", "always"}) {
+    EXPECT_NE(out.find(expected), std::string::npos) << "--help lacks " << expected << ":\n" << out;
+  }
+}
+
 TEST(CliE2E, ErrorsGoToStderrWithNonZeroExit) {
   BrokerProcess broker;
   auto bad = cli(broker, {"dispatch", "--type", "T", "--payload", "[1]"});

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <map>
 #include <random>
 #include <set>
@@ -241,6 +242,23 @@ TEST(DeliveryE2E, PipelinedBatchesAreMatchedByRequestId) {
   EXPECT_EQ(ids.size(), 1000u);
   EXPECT_EQ(*ids.begin(), 1u);
   EXPECT_EQ(*ids.rbegin(), 1000u);
+}
+
+TEST(DeliveryE2E, SigintDrainsLikeSigterm) {
+  BrokerProcess broker;
+  auto c = connect_to(broker);
+  const auto id = c->dispatch({"Job", "{}"}, DispatchOptions().with_queue("int")).id;
+  EXPECT_EQ(broker.terminate(std::chrono::seconds(10), SIGINT), 0);
+  EXPECT_THROW(c->receive(5s), client::ClientError);
+  EXPECT_TRUE(c->goaway_received());
+  EXPECT_NE(broker.log().find("signal 2 received"), std::string::npos) << broker.log();
+  // and nothing confirmed was lost by the drain
+  BrokerProcess again({}, broker.data_dir());
+  auto c2 = connect_to(again);
+  c2->subscribe({"int"}, 1);
+  auto d = c2->receive(5s);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->id, id);
 }
 
 TEST(DeliveryE2E, SigtermSendsGoawayAndExitsZero) {
