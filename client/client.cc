@@ -6,6 +6,9 @@
 #include <boost/asio.hpp>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
 
 #include "protocol/frame.h"
 #include "protocol/frame_decoder.h"
@@ -47,13 +50,18 @@ Client::~Client() = default;
 
 std::unique_ptr<Client> Client::connect(const ClientOptions& options) {
   std::unique_ptr<Client> c(new Client(options));
-  Io& io = *c->io_;
+  c->open_connection();
+  return c;
+}
+
+void Client::open_connection() {
+  Io& io = *io_;
   boost::system::error_code ec;
   tcp::resolver resolver(io.ctx);
-  const auto endpoints = resolver.resolve(options.host, std::to_string(options.port), ec);
+  const auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
   if (ec) {
     throw ClientError(ErrorCode::kInternal,
-                      fmt::format("cannot resolve {}: {}", options.host, ec.message()));
+                      fmt::format("cannot resolve {}: {}", options_.host, ec.message()), true);
   }
   bool done = false;
   boost::system::error_code connect_ec;
@@ -62,25 +70,36 @@ std::unique_ptr<Client> Client::connect(const ClientOptions& options) {
                         connect_ec = e;
                         done = true;
                       });
-  if (!io.run_until(done, std::chrono::steady_clock::now() + options.timeout) || connect_ec) {
+  if (!io.run_until(done, std::chrono::steady_clock::now() + options_.timeout) || connect_ec) {
     throw ClientError(ErrorCode::kInternal,
-                      fmt::format("cannot connect to {}:{}: {}", options.host, options.port,
-                                  connect_ec ? connect_ec.message() : "timed out"));
+                      fmt::format("cannot connect to {}:{}: {}", options_.host, options_.port,
+                                  connect_ec ? connect_ec.message() : "timed out"),
+                      true);
   }
   io.socket.set_option(tcp::no_delay(true), ec);
 
-  const uint32_t rid = c->next_request_id();
-  c->out_.clear();
-  protocol::encode_hello(c->out_, rid,
-                         {protocol::kProtocolVersion, options.client_name, options.auth_token});
-  c->send(c->out_);
-  Frame reply = c->wait_reply(rid, Opcode::kWelcome);
-  if (auto st = protocol::decode_welcome(reply.body, c->welcome_); !st.ok()) {
+  const uint32_t rid = next_request_id();
+  out_.clear();
+  protocol::encode_hello(out_, rid,
+                         {protocol::kProtocolVersion, options_.client_name, options_.auth_token});
+  send(out_);
+  Frame reply = wait_reply(rid, Opcode::kWelcome);
+  if (auto st = protocol::decode_welcome(reply.body, welcome_); !st.ok()) {
     throw ClientError(st.code, st.what);
   }
-  c->server_name_.assign(c->welcome_.server_name);
-  c->welcome_.server_name = c->server_name_;
-  return c;
+  server_name_.assign(welcome_.server_name);
+  welcome_.server_name = server_name_;
+  goaway_ = false;
+}
+
+void Client::reconnect() {
+  lost_up_to_ = last_request_id_;
+  replies_.clear();
+  discard_.clear();
+  deliver_frames_.clear();
+  deliveries_.clear();
+  io_ = std::make_unique<Io>();
+  open_connection();
 }
 
 uint32_t Client::next_request_id() {
@@ -98,7 +117,7 @@ void Client::send(const std::string& bytes) {
                     });
   if (!io_->run_until(done, std::chrono::steady_clock::now() + options_.timeout) || ec) {
     throw ClientError(ErrorCode::kInternal,
-                      fmt::format("send failed: {}", ec ? ec.message() : "timed out"));
+                      fmt::format("send failed: {}", ec ? ec.message() : "timed out"), true);
   }
 }
 
@@ -180,10 +199,14 @@ Client::Frame Client::wait_reply(uint32_t request_id, Opcode expected) {
       }
       return f;
     }
+    if (request_id <= lost_up_to_) {
+      throw ClientError(ErrorCode::kInternal, "the connection this request went on was lost", true);
+    }
     if (!pump_one(deadline)) {
       throw ClientError(ErrorCode::kInternal,
                         fmt::format("no reply to {} within {} ms", protocol::opcode_name(expected),
-                                    options_.timeout.count()));
+                                    options_.timeout.count()),
+                        true);
     }
   }
 }
@@ -235,8 +258,72 @@ std::vector<DispatchOutcome> Client::wait_dispatch(uint32_t request_id) {
   return out;
 }
 
+namespace {
+
+std::string random_key() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{:016x}{:016x}", rng(), rng());
+}
+
+/// The message's metadata with the options' metadata merged over it (both JSON objects).
+std::string merged_metadata(const OutgoingMessage& m) {
+  using nlohmann::json;
+  const json extra = json::parse(m.options.metadata, nullptr, false);
+  if (extra.is_discarded() || !extra.is_object()) {
+    throw ClientError(ErrorCode::kInvalidMetadata, "options metadata must be a JSON object");
+  }
+  json base =
+      m.message.metadata.empty() ? json::object() : json::parse(m.message.metadata, nullptr, false);
+  if (base.is_discarded() || !base.is_object()) {
+    return m.message.metadata;  // the broker reports INVALID_METADATA for it
+  }
+  base.update(extra);
+  return base.dump();
+}
+
+}  // namespace
+
 std::vector<DispatchOutcome> Client::dispatch_batch(std::span<const OutgoingMessage> batch) {
-  return wait_dispatch(send_dispatch(batch));
+  // Fix each message's idempotency key before the first send, so every resend carries the same
+  // keys and the broker answers "duplicate" for whatever the lost attempt already enqueued.
+  std::vector<OutgoingMessage> prepared;
+  bool needs_copy = false;
+  for (const OutgoingMessage& m : batch) {
+    needs_copy |= (options_.auto_idempotency_keys && m.options.idempotency_key.empty()) ||
+                  !m.options.metadata.empty();
+  }
+  if (needs_copy) {
+    prepared.assign(batch.begin(), batch.end());
+    for (OutgoingMessage& m : prepared) {
+      if (options_.auto_idempotency_keys && m.options.idempotency_key.empty()) {
+        m.options.idempotency_key = random_key();
+      }
+      if (!m.options.metadata.empty()) {
+        m.message.metadata = merged_metadata(m);
+        m.options.metadata.clear();
+      }
+    }
+    batch = prepared;
+  }
+  auto backoff = options_.reconnect_backoff;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return wait_dispatch(send_dispatch(batch));
+    } catch (const ClientError& e) {
+      if (!e.transport() || attempt >= options_.reconnect_attempts) throw;
+    }
+    // the connection is gone: reconnect (retrying while the broker is down) and resend
+    for (;;) {
+      std::this_thread::sleep_for(backoff);
+      backoff *= 2;
+      try {
+        reconnect();
+        break;
+      } catch (const ClientError& e) {
+        if (!e.transport() || ++attempt >= options_.reconnect_attempts) throw;
+      }
+    }
+  }
 }
 
 DispatchOutcome Client::dispatch(const Message& message, const DispatchOptions& options) {
@@ -411,6 +498,116 @@ std::vector<protocol::QueueStats> Client::stats(std::string_view queue) {
     throw ClientError(st.code, st.what);
   }
   return result;
+}
+
+template <typename Encode>
+Client::Frame Client::call(Opcode expected, Encode&& encode) {
+  const uint32_t rid = next_request_id();
+  out_.clear();
+  encode(out_, rid);
+  send(out_);
+  return wait_reply(rid, expected);
+}
+
+namespace {
+/// Throws on a reply that does not decode. (Decode first, then return: never both in one call's
+/// arguments, whose evaluation order C++ leaves open.)
+void expect_ok(const protocol::DecodeStatus& st) {
+  if (!st.ok()) throw ClientError(st.code, st.what);
+}
+}  // namespace
+
+uint64_t Client::purge_queue(std::string_view queue) {
+  Frame f = call(Opcode::kQueuePurgeResult, [&](std::string& out, uint32_t rid) {
+    protocol::encode_queue_purge(out, rid, queue);
+  });
+  uint64_t removed = 0;
+  expect_ok(protocol::decode_queue_purge_result(f.body, removed));
+  return removed;
+}
+
+std::vector<protocol::MessageStatusItem> Client::status(std::span<const uint64_t> ids) {
+  Frame f = call(Opcode::kMessageStatusResult, [&](std::string& out, uint32_t rid) {
+    protocol::encode_message_status(out, rid, ids);
+  });
+  std::vector<protocol::MessageStatusItem> items;
+  expect_ok(protocol::decode_message_status_result(f.body, items));
+  return items;
+}
+
+protocol::FailedListResult Client::failed_list(const protocol::FailedListRequest& request) {
+  Frame f = call(Opcode::kFailedListResult, [&](std::string& out, uint32_t rid) {
+    protocol::encode_failed_list(out, rid, request);
+  });
+  protocol::FailedListResult r;
+  expect_ok(protocol::decode_failed_list_result(f.body, r));
+  return r;
+}
+
+protocol::DeadLetterDetail Client::failed_get(uint64_t id) {
+  Frame f = call(Opcode::kFailedGetResult, [&](std::string& out, uint32_t rid) {
+    protocol::encode_failed_get(out, rid, id);
+  });
+  protocol::DeadLetterDetail d;
+  expect_ok(protocol::decode_failed_get_result(f.body, d));
+  return d;
+}
+
+protocol::DeadLetterActionResult Client::failed_retry(const protocol::DeadLetterTarget& target,
+                                                      bool dry_run) {
+  Frame f = call(Opcode::kFailedRetryResult, [&](std::string& out, uint32_t rid) {
+    protocol::encode_failed_retry(out, rid, target, dry_run);
+  });
+  protocol::DeadLetterActionResult r;
+  expect_ok(protocol::decode_dead_letter_action_result(f.body, r));
+  return r;
+}
+
+protocol::DeadLetterActionResult Client::failed_delete(const protocol::DeadLetterTarget& target) {
+  Frame f = call(Opcode::kFailedDeleteResult, [&](std::string& out, uint32_t rid) {
+    protocol::encode_failed_delete(out, rid, target);
+  });
+  protocol::DeadLetterActionResult r;
+  expect_ok(protocol::decode_dead_letter_action_result(f.body, r));
+  return r;
+}
+
+protocol::ScheduleInfo Client::schedule_create(const protocol::ScheduleSpec& spec) {
+  Frame f = call(Opcode::kScheduleCreateResult, [&](std::string& out, uint32_t rid) {
+    protocol::encode_schedule_create(out, rid, spec);
+  });
+  protocol::ScheduleInfo info;
+  expect_ok(protocol::decode_schedule_result(f.body, info));
+  return info;
+}
+
+std::vector<protocol::ScheduleInfo> Client::schedule_list() {
+  Frame f = call(Opcode::kScheduleListResult,
+                 [&](std::string& out, uint32_t rid) { protocol::encode_schedule_list(out, rid); });
+  std::vector<protocol::ScheduleInfo> list;
+  expect_ok(protocol::decode_schedule_list_result(f.body, list));
+  return list;
+}
+
+protocol::ScheduleInfo Client::schedule_get(uint64_t id) {
+  Frame f = call(Opcode::kScheduleGetResult, [&](std::string& out, uint32_t rid) {
+    protocol::encode_schedule_get(out, rid, id);
+  });
+  protocol::ScheduleInfo info;
+  expect_ok(protocol::decode_schedule_result(f.body, info));
+  return info;
+}
+
+std::optional<protocol::ScheduleInfo> Client::schedule_update(uint64_t id,
+                                                              protocol::ScheduleOp op) {
+  Frame f = call(Opcode::kScheduleUpdateResult, [&](std::string& out, uint32_t rid) {
+    protocol::encode_schedule_update(out, rid, id, op);
+  });
+  bool exists = false;
+  protocol::ScheduleInfo info;
+  expect_ok(protocol::decode_schedule_update_result(f.body, exists, info));
+  if (!exists) return std::nullopt;
+  return info;
 }
 
 protocol::Pong Client::ping(uint64_t nonce) {

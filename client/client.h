@@ -29,11 +29,14 @@
 
 #include "protocol/consume.h"
 #include "protocol/control.h"
+#include "protocol/dead_letter.h"
 #include "protocol/dispatch.h"
 #include "protocol/error_code.h"
 #include "protocol/handshake.h"
 #include "protocol/headers.h"
 #include "protocol/opcode.h"
+#include "protocol/queue_admin.h"
+#include "protocol/schedule.h"
 #include "protocol/settle.h"
 #include "protocol/stats.h"
 
@@ -48,15 +51,27 @@ struct ClientOptions {
   std::string auth_token;
   /// Longest wait for connect and for any reply. Default: 30 s
   std::chrono::milliseconds timeout{30'000};
+  /// dispatch()/dispatch_batch() reconnect and resend this many times after a lost connection;
+  /// the resend carries the same idempotency keys, so it never makes a second message. Default: 3
+  int reconnect_attempts = 3;
+  /// Wait before each reconnect attempt (doubling). Default: 100 ms
+  std::chrono::milliseconds reconnect_backoff{100};
+  /// Give every message without an idempotency key a random one, so resends are safe.
+  /// Default: true
+  bool auto_idempotency_keys = true;
 };
 
 class ClientError : public std::runtime_error {
  public:
-  ClientError(ErrorCode code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  ClientError(ErrorCode code, const std::string& what, bool transport = false)
+      : std::runtime_error(what), code_(code), transport_(transport) {}
   ErrorCode code() const { return code_; }
+  /// True when the connection failed (connect, send, receive, timeout), not the request.
+  bool transport() const { return transport_; }
 
  private:
   ErrorCode code_;
+  bool transport_;
 };
 
 /// What a producer sends (the seeds' Message).
@@ -78,6 +93,9 @@ struct DispatchOptions {
   std::optional<int64_t> scheduled_at_ms;  ///< available at this Unix time (ms)
   std::string idempotency_key;
   protocol::HeaderList headers;
+  /// A JSON object merged into the message's metadata (its keys win), as the seeds' dispatcher
+  /// merges metadata from the message and from the options.
+  std::string metadata;
 
   // chainable setters: DispatchOptions().with_queue("email").with_priority(7)
   DispatchOptions& with_queue(std::string q) {
@@ -98,6 +116,10 @@ struct DispatchOptions {
   }
   DispatchOptions& with_idempotency_key(std::string k) {
     idempotency_key = std::move(k);
+    return *this;
+  }
+  DispatchOptions& with_metadata(std::string json) {
+    metadata = std::move(json);
     return *this;
   }
   DispatchOptions& with_header(std::string k, std::string v) {
@@ -147,6 +169,7 @@ class Client {
   const protocol::ServerLimits& limits() const { return welcome_.limits; }
 
   // ---- producing ----
+  /// Dispatches with reconnect-and-resend (see ClientOptions::reconnect_attempts).
   DispatchOutcome dispatch(const Message& message, const DispatchOptions& options = {});
   std::vector<DispatchOutcome> dispatch_batch(std::span<const OutgoingMessage> batch);
   /// Pipelined: sends the batch and returns its request id without waiting.
@@ -175,6 +198,23 @@ class Client {
   // ---- admin ----
   std::vector<protocol::QueueStats> stats(std::string_view queue = {});
   protocol::Pong ping(uint64_t nonce = 0);
+  /// Removes every ready and delayed message of `queue`; returns how many.
+  uint64_t purge_queue(std::string_view queue);
+  std::vector<protocol::MessageStatusItem> status(std::span<const uint64_t> ids);
+  protocol::FailedListResult failed_list(const protocol::FailedListRequest& request);
+  protocol::DeadLetterDetail failed_get(uint64_t id);
+  protocol::DeadLetterActionResult failed_retry(const protocol::DeadLetterTarget& target,
+                                                bool dry_run = false);
+  protocol::DeadLetterActionResult failed_delete(const protocol::DeadLetterTarget& target);
+  protocol::ScheduleInfo schedule_create(const protocol::ScheduleSpec& spec);
+  std::vector<protocol::ScheduleInfo> schedule_list();
+  protocol::ScheduleInfo schedule_get(uint64_t id);
+  /// The schedule after the change; nullopt after a delete.
+  std::optional<protocol::ScheduleInfo> schedule_update(uint64_t id, protocol::ScheduleOp op);
+
+  /// Drops the connection and opens a new one (HELLO again). Replies and deliveries of the old
+  /// one are gone: waiting for them throws; subscriptions must be made again.
+  void reconnect();
 
   /// True once the server sent GOAWAY.
   bool goaway_received() const { return goaway_; }
@@ -189,6 +229,10 @@ class Client {
   struct Io;
 
   explicit Client(const ClientOptions& options);
+  void open_connection();
+  /// Sends a request frame built by `encode` and returns the reply of `expected` opcode.
+  template <typename Encode>
+  Frame call(protocol::Opcode expected, Encode&& encode);
   uint32_t next_request_id();
   void send(const std::string& bytes);
   /// Reads frames until the reply to `request_id` arrives; queues deliveries and other replies.
@@ -205,6 +249,8 @@ class Client {
   std::string out_;
   std::unordered_map<uint32_t, Frame> replies_;
   std::unordered_set<uint32_t> discard_;
+  /// Requests up to this id were sent on a connection that is gone.
+  uint32_t lost_up_to_ = 0;
   /// DELIVER frame bodies not yet decoded (decoding is lazy, so receive_batch never copies).
   std::deque<std::string> deliver_frames_;
   std::deque<Delivery> deliveries_;

@@ -32,6 +32,7 @@ enum class ErrorCode : uint16_t {
   kNotLeaseHolder = 401,
   kQueueNotFound = 402,
   kNotSubscribed = 403,
+  kUnknownSchedule = 404,
   // 5xx: a configured limit was exceeded.
   kMessageTooLarge = 500,
   kBatchTooLarge = 501,

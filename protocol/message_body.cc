@@ -1,9 +1,6 @@
 #include "protocol/message_body.h"
 
-#include <date/date.h>
 #include <fmt/format.h>
-
-#include <chrono>
 
 #include "protocol/wire.h"
 
@@ -42,18 +39,6 @@ bool parse_message_body(std::string_view blob, MessageBodyView& out) {
     h.str16();
   }
   return h.at_end();
-}
-
-std::string format_iso8601_ms(int64_t unix_ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> tp{milliseconds{unix_ms}};
-  const auto day = floor<days>(tp);
-  const date::year_month_day ymd{day};
-  const date::hh_mm_ss<milliseconds> t{tp - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                     t.hours().count(), t.minutes().count(), t.seconds().count(),
-                     t.subseconds().count());
 }
 
 }  // namespace symphony::protocol

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "protocol/headers.h"
+#include "protocol/time_text.h"
 
 namespace symphony::protocol {
 
@@ -33,8 +34,5 @@ size_t message_body_size(const MessageBodyView& m);
 void append_message_body(std::string& out, const MessageBodyView& m);
 /// False when `blob` is not a well-formed MessageBody (a damaged log record, say).
 bool parse_message_body(std::string_view blob, MessageBodyView& out);
-
-/// "2026-11-22T10:00:00.123Z" for a Unix time in milliseconds.
-std::string format_iso8601_ms(int64_t unix_ms);
 
 }  // namespace symphony::protocol

@@ -13,6 +13,16 @@ std::string_view opcode_name(Opcode op) {
     case Opcode::kNack: return "NACK";
     case Opcode::kTouch: return "TOUCH";
     case Opcode::kQueueStats: return "QUEUE_STATS";
+    case Opcode::kQueuePurge: return "QUEUE_PURGE";
+    case Opcode::kMessageStatus: return "MESSAGE_STATUS";
+    case Opcode::kFailedList: return "FAILED_LIST";
+    case Opcode::kFailedGet: return "FAILED_GET";
+    case Opcode::kFailedRetry: return "FAILED_RETRY";
+    case Opcode::kFailedDelete: return "FAILED_DELETE";
+    case Opcode::kScheduleCreate: return "SCHEDULE_CREATE";
+    case Opcode::kScheduleList: return "SCHEDULE_LIST";
+    case Opcode::kScheduleGet: return "SCHEDULE_GET";
+    case Opcode::kScheduleUpdate: return "SCHEDULE_UPDATE";
     case Opcode::kWelcome: return "WELCOME";
     case Opcode::kPong: return "PONG";
     case Opcode::kDispatchResult: return "DISPATCH_RESULT";
@@ -22,6 +32,16 @@ std::string_view opcode_name(Opcode op) {
     case Opcode::kNackResult: return "NACK_RESULT";
     case Opcode::kTouchResult: return "TOUCH_RESULT";
     case Opcode::kQueueStatsResult: return "QUEUE_STATS_RESULT";
+    case Opcode::kQueuePurgeResult: return "QUEUE_PURGE_RESULT";
+    case Opcode::kMessageStatusResult: return "MESSAGE_STATUS_RESULT";
+    case Opcode::kFailedListResult: return "FAILED_LIST_RESULT";
+    case Opcode::kFailedGetResult: return "FAILED_GET_RESULT";
+    case Opcode::kFailedRetryResult: return "FAILED_RETRY_RESULT";
+    case Opcode::kFailedDeleteResult: return "FAILED_DELETE_RESULT";
+    case Opcode::kScheduleCreateResult: return "SCHEDULE_CREATE_RESULT";
+    case Opcode::kScheduleListResult: return "SCHEDULE_LIST_RESULT";
+    case Opcode::kScheduleGetResult: return "SCHEDULE_GET_RESULT";
+    case Opcode::kScheduleUpdateResult: return "SCHEDULE_UPDATE_RESULT";
     case Opcode::kDeliver: return "DELIVER";
     case Opcode::kError: return "ERROR";
     case Opcode::kGoaway: return "GOAWAY";
@@ -36,18 +56,8 @@ std::optional<Opcode> to_opcode(uint8_t raw) {
 }
 
 bool is_request(Opcode op) {
-  switch (op) {
-    case Opcode::kHello:
-    case Opcode::kPing:
-    case Opcode::kDispatch:
-    case Opcode::kSubscribe:
-    case Opcode::kCredit:
-    case Opcode::kAck:
-    case Opcode::kNack:
-    case Opcode::kTouch:
-    case Opcode::kQueueStats: return true;
-    default: return false;
-  }
+  // requests live below 0x60; pushes in 0x60..0x7F; replies have the high bit set
+  return static_cast<uint8_t>(op) < 0x60;
 }
 
 }  // namespace symphony::protocol

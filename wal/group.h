@@ -10,7 +10,8 @@
 // `checksum` is XXH3-64 of the records seeded with XXH3-64 of the header bytes before it, so a
 // reader can tell a damaged or half-written value from good data. Epochs are the broker's
 // submission counter: every event-loop turn that produced records is one epoch, and a group holds
-// a contiguous range of them. next_message_id is the broker's id counter when the group was written.
+// a contiguous range of them. next_message_id is the broker's id counter when the group was
+// written.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -9,11 +9,6 @@ namespace symphony::wal {
 
 namespace {
 
-constexpr std::string_view kLeaseExpiredError = "lease expired";
-constexpr std::string_view kLeaseExpiredClass = "LeaseExpired";
-constexpr std::string_view kConsumerGoneError = "consumer disconnected while holding the lease";
-constexpr std::string_view kConsumerGoneClass = "ConsumerGone";
-
 const char* state_name(RecoveredEnvelope::State s) {
   switch (s) {
     case RecoveredEnvelope::State::kPending: return "pending";
@@ -100,6 +95,16 @@ std::string LogState::apply(const Record& record) {
         } else if constexpr (std::is_same_v<T, IdempotencyKeyRecord>) {
           add_key(std::string(r.queue), std::string(r.key), r.id, r.seen_at_ms);
           return {};
+        } else if constexpr (std::is_same_v<T, CompletedRecord>) {
+          completions_[r.id] = {std::string(r.queue), r.completed_at_ms};
+          return {};
+        } else if constexpr (std::is_same_v<T, ScheduleSetRecord>) {
+          schedules_[r.info.id] = r.info;
+          next_id_ = std::max(next_id_, r.info.id + 1);  // schedules share the id counter
+          return {};
+        } else if constexpr (std::is_same_v<T, ScheduleDeletedRecord>) {
+          schedules_.erase(r.schedule_id);
+          return {};
         } else {
           RecoveredEnvelope* e = live(id);
           if (!e) {
@@ -128,6 +133,7 @@ std::string LogState::apply(const Record& record) {
             e->lease_deadline_ms = r.deadline_ms;
           } else if constexpr (std::is_same_v<T, AckedRecord>) {
             if (auto bad = expect(S::kLeased); !bad.empty()) return bad;
+            completions_[id] = {e->queue, r.at_ms};
             envelopes_.erase(id);
           } else if constexpr (std::is_same_v<T, RetryScheduledRecord>) {
             if (auto bad = expect(S::kLeased); !bad.empty()) return bad;

@@ -15,6 +15,9 @@
 //   deleted          dead -> gone
 //   queue_purged     every pending envelope of the queue -> gone
 //   idempotency_key  a key kept past its envelope
+//   completed        an acked envelope kept for status queries (acked records count as such too)
+//   schedule_set     replaces a schedule; schedule_deleted removes it (unknown: nothing to do,
+//                    its earlier records may have been compacted away)
 // Compaction deletes a prefix of the log, so records about ids below `base_id` (everything the
 // deleted groups enqueued) may refer to envelopes whose earlier history is gone: those are
 // skipped. Any other record that breaks the rules is illegal: apply() says why and changes
@@ -55,6 +58,11 @@ struct RecoveredEnvelope {
   int64_t lease_deadline_ms = 0;
 };
 
+struct RecoveredCompletion {
+  std::string queue;
+  int64_t completed_at_ms = 0;
+};
+
 struct RecoveredKey {
   std::string queue;
   std::string key;
@@ -77,6 +85,13 @@ class LogState {
   /// Idempotency keys seen, keyed by queue + '\0' + key.
   const std::map<std::string, RecoveredKey>& keys() const { return keys_; }
   std::map<std::string, RecoveredKey>& keys() { return keys_; }
+  /// Acked envelopes by id, when and in which queue (retention is applied by the broker).
+  const std::unordered_map<uint64_t, RecoveredCompletion>& completions() const {
+    return completions_;
+  }
+  std::unordered_map<uint64_t, RecoveredCompletion>& completions() { return completions_; }
+  const std::map<uint64_t, protocol::ScheduleInfo>& schedules() const { return schedules_; }
+  std::map<uint64_t, protocol::ScheduleInfo>& schedules() { return schedules_; }
   /// The id the broker must hand out next: never one the log has used.
   uint64_t next_id() const { return next_id_; }
   uint64_t base_id() const { return base_id_; }
@@ -94,6 +109,8 @@ class LogState {
   uint64_t orphans_ = 0;
   std::unordered_map<uint64_t, RecoveredEnvelope> envelopes_;
   std::map<std::string, RecoveredKey> keys_;
+  std::unordered_map<uint64_t, RecoveredCompletion> completions_;
+  std::map<uint64_t, protocol::ScheduleInfo> schedules_;
 };
 
 }  // namespace symphony::wal

@@ -13,25 +13,30 @@
 #include <variant>
 #include <vector>
 
+#include "protocol/schedule.h"
+
 namespace symphony::wal {
 
 inline constexpr uint16_t kRecordFormatVersion = 1;
 
 enum class RecordType : uint8_t {
-  kEnqueued = 1,         ///< a new envelope (dispatch): its id was never seen before
-  kSnapshot = 2,         ///< the full current state of a live envelope, written by compaction;
-                         ///< it replaces everything earlier about that id
-  kLeased = 3,           ///< delivered to a consumer
-  kAcked = 4,            ///< completed
-  kRetryScheduled = 5,   ///< nacked (retryable): ready again at available_at
-  kReturned = 6,         ///< lease ended without a verdict: back to ready now
-  kDeadLettered = 7,     ///< moved to the dead-letter set
-  kDeadRetried = 8,      ///< dead-letter moved back to its queue, retry count reset
-  kDeleted = 9,          ///< dead-letter deleted
-  kQueuePurged = 10,     ///< every ready and delayed envelope of a queue removed
-  kIdempotencyKey = 11,  ///< a key still inside its window whose envelope is gone (compaction)
+  kEnqueued = 1,          ///< a new envelope (dispatch): its id was never seen before
+  kSnapshot = 2,          ///< the full current state of a live envelope, written by compaction;
+                          ///< it replaces everything earlier about that id
+  kLeased = 3,            ///< delivered to a consumer
+  kAcked = 4,             ///< completed
+  kRetryScheduled = 5,    ///< nacked (retryable): ready again at available_at
+  kReturned = 6,          ///< lease ended without a verdict: back to ready now
+  kDeadLettered = 7,      ///< moved to the dead-letter set
+  kDeadRetried = 8,       ///< dead-letter moved back to its queue, retry count reset
+  kDeleted = 9,           ///< dead-letter deleted
+  kQueuePurged = 10,      ///< every ready and delayed envelope of a queue removed
+  kIdempotencyKey = 11,   ///< a key still inside its window whose envelope is gone (compaction)
+  kCompleted = 12,        ///< an acked envelope still inside its status retention (compaction)
+  kScheduleSet = 13,      ///< the full state of a schedule: created, changed or fired
+  kScheduleDeleted = 14,  ///< a schedule removed
 };
-inline constexpr uint8_t kMaxRecordType = 11;
+inline constexpr uint8_t kMaxRecordType = 14;
 std::string_view record_type_name(RecordType type);
 
 /// The persisted envelope state. An enqueue is always pending; a compaction snapshot may be
@@ -40,6 +45,14 @@ enum class PersistedState : uint8_t { kPending = 0, kDead = 1, kLeased = 2 };
 
 /// Why a lease ended without ack or nack.
 enum class ReturnReason : uint8_t { kLeaseExpired = 0, kConsumerGone = 1, kReleased = 2 };
+
+/// The failure an expired lease or a lost consumer stands for, as the broker records it and as a
+/// replay reconstructs it from a `returned` record.
+inline constexpr std::string_view kLeaseExpiredError = "lease expired";
+inline constexpr std::string_view kLeaseExpiredClass = "LeaseExpired";
+inline constexpr std::string_view kConsumerGoneError =
+    "consumer disconnected while holding the lease";
+inline constexpr std::string_view kConsumerGoneClass = "ConsumerGone";
 
 /// One failed attempt. Kept per envelope, not only the last.
 struct FailureView {
@@ -140,11 +153,30 @@ struct IdempotencyKeyRecord {
   int64_t seen_at_ms = 0;
 };
 
+/// CompletedRecord := u64 id, str16 queue, i64 completed_at_ms
+struct CompletedRecord {
+  uint64_t id = 0;
+  std::string_view queue;
+  int64_t completed_at_ms = 0;
+};
+
+/// ScheduleSetRecord := u64 0, protocol ScheduleInfo (the wire encoding, schedule.h)
+struct ScheduleSetRecord {
+  protocol::ScheduleInfo info;
+};
+
+/// ScheduleDeletedRecord := u64 0, u64 schedule_id, i64 at_ms
+struct ScheduleDeletedRecord {
+  uint64_t schedule_id = 0;
+  int64_t at_ms = 0;
+};
+
 /// Alternatives are declared in RecordType order (type_of relies on it).
 using Record =
     std::variant<EnvelopeRecord, SnapshotRecord, LeasedRecord, AckedRecord, RetryScheduledRecord,
                  ReturnedRecord, DeadLetteredRecord, DeadRetriedRecord, DeletedRecord,
-                 QueuePurgedRecord, IdempotencyKeyRecord>;
+                 QueuePurgedRecord, IdempotencyKeyRecord, CompletedRecord, ScheduleSetRecord,
+                 ScheduleDeletedRecord>;
 
 RecordType type_of(const Record& record);
 uint64_t message_id_of(const Record& record);

@@ -129,4 +129,30 @@ void RecordBuffer::append(const IdempotencyKeyRecord& r) {
   end(s);
 }
 
+void RecordBuffer::append(const CompletedRecord& r) {
+  const size_t s = begin(RecordType::kCompleted);
+  ByteWriter w(bytes_);
+  w.u64(r.id);
+  w.str16(r.queue);
+  w.i64(r.completed_at_ms);
+  end(s);
+}
+
+void RecordBuffer::append(const ScheduleSetRecord& r) {
+  const size_t s = begin(RecordType::kScheduleSet);
+  ByteWriter w(bytes_);
+  w.u64(0);
+  protocol::write_schedule_info(w, r.info);
+  end(s);
+}
+
+void RecordBuffer::append(const ScheduleDeletedRecord& r) {
+  const size_t s = begin(RecordType::kScheduleDeleted);
+  ByteWriter w(bytes_);
+  w.u64(0);
+  w.u64(r.schedule_id);
+  w.i64(r.at_ms);
+  end(s);
+}
+
 }  // namespace symphony::wal

@@ -24,6 +24,9 @@ class RecordBuffer {
   void append(const DeletedRecord& rec);
   void append(const QueuePurgedRecord& rec);
   void append(const IdempotencyKeyRecord& rec);
+  void append(const CompletedRecord& rec);
+  void append(const ScheduleSetRecord& rec);
+  void append(const ScheduleDeletedRecord& rec);
   /// Appends records already encoded (another buffer's bytes).
   void append_encoded(std::string_view bytes, uint32_t count) {
     bytes_.append(bytes);

@@ -11,6 +11,9 @@ std::string_view record_type_name(RecordType type) {
     case RecordType::kEnqueued: return "enqueued";
     case RecordType::kSnapshot: return "snapshot";
     case RecordType::kIdempotencyKey: return "idempotency_key";
+    case RecordType::kCompleted: return "completed";
+    case RecordType::kScheduleSet: return "schedule_set";
+    case RecordType::kScheduleDeleted: return "schedule_deleted";
     case RecordType::kLeased: return "leased";
     case RecordType::kAcked: return "acked";
     case RecordType::kRetryScheduled: return "retry_scheduled";
@@ -88,6 +91,28 @@ bool decode_record(RecordType type, std::string_view payload, Record& out) {
       if (!decode_envelope(r, e)) return false;
       out = std::move(e);
       return true;
+    }
+    case RecordType::kCompleted: {
+      CompletedRecord x;
+      x.id = r.u64();
+      x.queue = r.str16();
+      x.completed_at_ms = r.i64();
+      out = x;
+      return r.at_end();
+    }
+    case RecordType::kScheduleSet: {
+      ScheduleSetRecord x;
+      if (r.u64() != 0 || !protocol::read_schedule_info(r, x.info)) return false;
+      out = std::move(x);
+      return r.at_end();
+    }
+    case RecordType::kScheduleDeleted: {
+      ScheduleDeletedRecord x;
+      if (r.u64() != 0) return false;
+      x.schedule_id = r.u64();
+      x.at_ms = r.i64();
+      out = x;
+      return r.at_end();
     }
     case RecordType::kIdempotencyKey: {
       IdempotencyKeyRecord x;

@@ -72,6 +72,10 @@ StoreStatus write_state(LogStore& store, const LogState& state, const StateWrite
       if (StoreStatus st = flush(false); !st.ok) return st;
     }
   }
+  for (const auto& [id, info] : state.schedules()) buffer.append(ScheduleSetRecord{info});
+  for (const auto& [id, c] : state.completions()) {
+    buffer.append(CompletedRecord{id, c.queue, c.completed_at_ms});
+  }
   for (const auto& [composite, k] : state.keys()) {
     if (state.envelopes().count(k.id)) continue;  // its snapshot carries the key
     buffer.append(IdempotencyKeyRecord{k.id, k.queue, k.key, k.seen_at_ms});

@@ -1,14 +1,20 @@
 #pragma once
-// The broker core: queues, envelopes, leases, retries and dead letters as one deterministic state
-// machine. Commands and the current time go in; deliveries (through DeliverySink) and log records
-// (appended to a wal::RecordBuffer) come out. No sockets, no files, no clocks, no threads: the
-// server calls it from one thread, tests call it with a fake clock.
+// The broker core: queues, envelopes, leases, retries, dead letters, idempotency and schedules as
+// one deterministic state machine. Commands and the current time go in; deliveries (through
+// DeliverySink) and log records (appended to a wal::RecordBuffer) come out. No sockets, no files,
+// no clocks, no threads: the server calls it from one thread, tests call it with a fake clock.
+//
+// The implementation is split by family: core.cc (shared parts, time, queries),
+// core_dispatch.cc, core_consume.cc, core_dead_letters.cc, core_schedules.cc, core_recovery.cc.
 //
 // Not thread-safe: one owner thread.
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,9 +28,13 @@
 #include "broker/core/idempotency_index.h"
 #include "broker/core/message_validator.h"
 #include "broker/core/queue.h"
+#include "broker/core/schedule.h"
 #include "broker/core/timer_heap.h"
 #include "protocol/consume.h"
+#include "protocol/dead_letter.h"
 #include "protocol/dispatch.h"
+#include "protocol/queue_admin.h"
+#include "protocol/schedule.h"
 #include "protocol/settle.h"
 #include "protocol/stats.h"
 #include "wal/log_state.h"
@@ -41,7 +51,9 @@ class Core {
 
   // ---- commands ----
 
-  /// Validates and enqueues one message; appends its result(s) to `out` with `index`.
+  /// Validates and enqueues one message: one envelope and one result (appended to `out`, with
+  /// `index`) per destination queue. An explicit queue wins over routing; unrouted types go to
+  /// the default queue.
   void dispatch(const protocol::DispatchMessage& m, uint32_t index, TimeMs now,
                 std::vector<protocol::DispatchResult>& out);
   /// Subscribes `consumer` to more queues and sets its prefetch and lease (0: defaults).
@@ -62,6 +74,34 @@ class Core {
   /// Leases ready envelopes to consumers with credit. Called once per batch of commands, so that
   /// a batch's messages are ordered by priority before any goes out.
   void deliver(TimeMs now);
+
+  // ---- dead letters, purge, status ----
+
+  protocol::FailedListResult list_dead(const protocol::FailedListRequest& request) const;
+  /// kUnknownMessage unless `id` is a dead letter.
+  protocol::ErrorCode get_dead(MessageId id, protocol::DeadLetterDetail& out) const;
+  /// Moves dead letters back to their queues, ready now, attempts reset (or, on a dry run, only
+  /// says which would move).
+  protocol::DeadLetterActionResult retry_dead(const protocol::DeadLetterTarget& target,
+                                              bool dry_run, TimeMs now);
+  /// Deletes dead letters (a filter target is a purge of the dead-letter set).
+  protocol::DeadLetterActionResult delete_dead(const protocol::DeadLetterTarget& target,
+                                               TimeMs now);
+  /// Removes every ready and delayed envelope of `queue` (in-flight ones are left to finish).
+  protocol::ErrorCode purge_queue(std::string_view queue, TimeMs now, uint64_t& removed);
+  /// pending / processing / failed for live envelopes, completed within the retention, else
+  /// kUnknownMessage.
+  protocol::MessageStatusItem status(MessageId id) const;
+
+  // ---- schedules ----
+
+  protocol::ErrorCode create_schedule(const protocol::ScheduleSpec& spec, TimeMs now,
+                                      protocol::ScheduleInfo& out, std::string& detail);
+  std::vector<protocol::ScheduleInfo> list_schedules() const;
+  const protocol::ScheduleInfo* find_schedule(uint64_t id) const;
+  /// Enable, disable or delete; `out` is the schedule afterwards (unset after a delete).
+  protocol::ErrorCode update_schedule(uint64_t id, protocol::ScheduleOp op, TimeMs now,
+                                      std::optional<protocol::ScheduleInfo>& out);
 
   // ---- recovery and compaction ----
 
@@ -109,6 +149,24 @@ class Core {
   Consumer* find_consumer(ConsumerId id);
   Envelope* find_mutable(MessageId id);
   const RetryPolicy& policy_for(const Envelope& e) const;
+  /// The queue for a dispatch or subscription: QUEUE_NOT_FOUND for an undeclared one in strict
+  /// mode.
+  Queue* queue_checked(std::string_view name, protocol::ErrorCode& code);
+  /// One envelope in one queue (the fan-out loop of dispatch()).
+  void enqueue_one(const protocol::DispatchMessage& m, uint32_t index, TimeMs now,
+                   std::vector<protocol::DispatchResult>& out, std::string_view queue);
+  /// Where a message goes when dispatched without a queue.
+  std::span<const std::string> routes_for(std::string_view type) const;
+  uint32_t lease_ms_for(const Consumer& c, const Queue& q) const;
+  bool dead_matches(const Envelope& e, const protocol::DeadLetterFilter& f) const;
+  std::vector<MessageId> dead_targets(const protocol::DeadLetterTarget& t,
+                                      protocol::DeadLetterActionResult& out) const;
+  void leave_dead(Envelope& e);
+  void remember_completed(MessageId id, const Queue& q, TimeMs at);
+  void expire_completed(TimeMs now);
+  void forget_oldest_completed();
+  void fire_schedule(Schedule& s, TimeMs now);
+  void log_schedule(const Schedule& s);
 
   void make_ready(Envelope& e);
   void schedule_available(Envelope& e, TimeMs now);
@@ -144,12 +202,23 @@ class Core {
   MessageId next_id_ = 1;
   TimeMs last_now_ = 0;
   uint64_t live_bytes_ = 0;
+  /// Dead letters newest last: (failed_at, id).
+  std::set<std::pair<TimeMs, MessageId>> dead_index_;
+  struct Completion {
+    const Queue* queue;
+    TimeMs at;
+  };
+  /// Acked envelopes kept for status queries, and their order of completion for expiry.
+  std::unordered_map<MessageId, Completion> completed_;
+  std::deque<MessageId> completed_order_;
+  std::map<uint64_t, Schedule> schedules_;
   // log rewrite in progress
   bool rewrite_running_ = false;
   std::vector<MessageId> rewrite_ids_;
   size_t rewrite_next_ = 0;
   uint64_t rewrite_key_pos_ = 0;
   uint64_t rewrite_key_end_ = 0;
+  std::vector<MessageId> rewrite_completed_;
 };
 
 }  // namespace symphony::broker

@@ -1,12 +1,22 @@
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "broker/core/retry_policy.h"
 #include "broker/core/types.h"
 #include "protocol/handshake.h"
 
 namespace symphony::broker {
+
+/// A declared queue's settings (config: [queues.NAME]). 0 means "the broker-wide default".
+struct QueueSettings {
+  uint8_t default_priority = 0;  ///< priority of messages sent with priority 0. Default: 5
+  uint32_t lease_ms = 0;         ///< lease of deliveries when SUBSCRIBE asks for 0. Default: 30 s
+  uint64_t max_length = 0;       ///< ready + delayed + in flight beyond which a dispatch is
+                                 ///< rejected with QUEUE_FULL. Default: 0 (unlimited)
+};
 
 struct CoreOptions {
   /// Size limits enforced on every message (also announced in WELCOME).
@@ -29,6 +39,19 @@ struct CoreOptions {
   TimeMs idempotency_window_ms = TimeMs{24} * 3600 * 1000;
   /// Retry policy, by message type.
   RetryPolicies retry;
+  /// Declared queues. Undeclared queues are created on first use with the defaults, unless
+  /// strict_queues. Default: none
+  std::map<std::string, QueueSettings, std::less<>> queues;
+  /// Message type -> destination queues (fan-out: one envelope per queue). An explicit queue in
+  /// a dispatch overrides it; unrouted types go to default_queue. Default: none
+  std::map<std::string, std::vector<std::string>, std::less<>> routing;
+  /// Dispatch or subscribe to an undeclared queue is QUEUE_NOT_FOUND. Default: false
+  bool strict_queues = false;
+  /// Completed (acked) envelopes are remembered for MESSAGE_STATUS: at most this many...
+  /// Default: 100000
+  uint64_t completed_retention_count = 100'000;
+  /// ...and for at most this long. Default: 1 h
+  TimeMs completed_retention_ms = TimeMs{3600} * 1000;
   /// Seed of the jitter random source (deterministic for tests). Default: 1
   uint64_t random_seed = 1;
 };

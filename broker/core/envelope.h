@@ -49,4 +49,7 @@ struct Envelope {
   TimeMs lease_deadline_ms = 0;
 };
 
+/// The message type stored in the envelope's body.
+std::string_view message_type(const Envelope& e);
+
 }  // namespace symphony::broker

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/core/core_options.h"
 #include "broker/core/ready_heap.h"
 #include "broker/core/types.h"
 
@@ -22,9 +23,14 @@ struct QueueCounters {
 
 class Queue {
  public:
-  explicit Queue(std::string name) : name_(std::move(name)) {}
+  Queue(std::string name, const QueueSettings& settings, bool declared)
+      : name_(std::move(name)), settings_(settings), declared_(declared) {}
 
   const std::string& name() const { return name_; }
+  const QueueSettings& settings() const { return settings_; }
+  bool declared() const { return declared_; }
+  /// Envelopes counted against max_length.
+  uint64_t depth() const { return ready.size() + delayed + in_flight; }
 
   ReadyHeap ready;
   uint64_t delayed = 0;
@@ -42,6 +48,8 @@ class Queue {
 
  private:
   std::string name_;
+  QueueSettings settings_;
+  bool declared_;
 };
 
 }  // namespace symphony::broker

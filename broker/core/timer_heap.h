@@ -1,8 +1,8 @@
 #pragma once
-// Every time-driven transition of the core (a delayed envelope becoming ready, a lease expiring)
-// as one min-heap of (due, id, kind). Entries are not removed when their envelope changes; the
-// core checks on pop that the envelope still has that state and that time (lazy deletion), which
-// keeps touch/ack O(1) for the heap.
+// Every time-driven transition of the core (a delayed envelope becoming ready, a lease expiring,
+// a schedule firing) as one min-heap of (due, id, kind). Entries are not removed when their
+// envelope or schedule changes; the core checks on pop that it still has that state and that time
+// (lazy deletion), which keeps touch/ack O(1) for the heap.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -14,7 +14,8 @@ namespace symphony::broker {
 
 class TimerHeap {
  public:
-  enum class Kind : uint8_t { kAvailable, kLeaseDeadline };
+  /// kSchedule entries carry a schedule id where the others carry a message id.
+  enum class Kind : uint8_t { kAvailable, kLeaseDeadline, kSchedule };
   struct Entry {
     TimeMs due;
     MessageId id;

@@ -136,6 +136,7 @@ const BrokerService::OpTable& BrokerService::ops() {
     register_admin_ops(t);
     register_produce_ops(t);
     register_consume_ops(t);
+    register_admin_data_ops(t);
     return t;
   }();
   return table;

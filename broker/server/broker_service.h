@@ -5,7 +5,8 @@
 // connection that has output with one write.
 //
 // Ops are grouped by family, one .cc each: produce_ops.cc (DISPATCH), consume_ops.cc (SUBSCRIBE,
-// CREDIT, ACK, NACK, TOUCH, deliveries), admin_ops.cc (HELLO, PING, QUEUE_STATS).
+// CREDIT, ACK, NACK, TOUCH, deliveries), admin_ops.cc (HELLO, PING, QUEUE_STATS),
+// admin_data_ops.cc (dead letters, purge, status, schedules).
 //
 // Thread-safety: none; everything runs on the io_context's one thread.
 #include <array>
@@ -101,6 +102,7 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   static void register_admin_ops(OpTable& table);
   static void register_produce_ops(OpTable& table);
   static void register_consume_ops(OpTable& table);
+  static void register_admin_data_ops(OpTable& table);
 
   // admin_ops.cc
   void op_hello(Session& s, const protocol::Frame& f);
@@ -114,6 +116,17 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   void op_ack(Session& s, const protocol::Frame& f);
   void op_nack(Session& s, const protocol::Frame& f);
   void op_touch(Session& s, const protocol::Frame& f);
+  // admin_data_ops.cc
+  void op_queue_purge(Session& s, const protocol::Frame& f);
+  void op_message_status(Session& s, const protocol::Frame& f);
+  void op_failed_list(Session& s, const protocol::Frame& f);
+  void op_failed_get(Session& s, const protocol::Frame& f);
+  void op_failed_retry(Session& s, const protocol::Frame& f);
+  void op_failed_delete(Session& s, const protocol::Frame& f);
+  void op_schedule_create(Session& s, const protocol::Frame& f);
+  void op_schedule_list(Session& s, const protocol::Frame& f);
+  void op_schedule_get(Session& s, const protocol::Frame& f);
+  void op_schedule_update(Session& s, const protocol::Frame& f);
 
   /// ERROR addressed to `request_id`; protocol-class errors (1xx) also close the connection.
   void send_error(Session& s, uint32_t request_id, protocol::ErrorCode code, std::string_view what);

@@ -4,11 +4,13 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
 
+#include "broker/server/config.h"
 #include "broker/server/server.h"
 #include "wal/fsync_policy.h"
 
@@ -41,38 +43,78 @@ void ensure_huge_pages(char** argv) {
 
 int main(int argc, char** argv) {
   ensure_huge_pages(argv);
-  symphony::server::ServerOptions options;
-  std::string log_level = "info";
-  std::string fsync = "always";
+  using symphony::server::BrokerConfig;
+  BrokerConfig defaults;
+  std::string config_path;
+  bool print_config = false;
+  std::string listen = defaults.server.listen;
+  std::string data_dir = defaults.server.data_dir;
+  std::string log_level = defaults.log_level;
+  std::string fsync = defaults.server.service.fsync.to_string();
+  uint32_t grace_ms = defaults.server.shutdown_grace_ms;
+  std::string port_file;
 
-  CLI::App app{"symphonyd: the Symphony message broker"};
-  app.add_option("--listen", options.listen, "HOST:PORT for the binary protocol (port 0: any free)")
-      ->capture_default_str();
-  app.add_option("--data-dir", options.data_dir, "Directory of the broker's data")
-      ->capture_default_str();
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-  app.add_option("--fsync", fsync,
-                 "When the log reaches the disk: always (every commit group, before it is "
-                 "confirmed), interval:<ms>, or never (left to the OS)")
-      ->capture_default_str()
-      ->check([](const std::string& v) {
-        return symphony::wal::FsyncPolicy::parse(v)
-                   ? std::string()
-                   : std::string("expected always, never or interval:<ms>");
-      });
-  app.add_option("--port-file", options.port_file,
-                 "Write the bound port to this file once listening");
-  app.add_option("--shutdown-grace-ms", options.shutdown_grace_ms,
-                 "Longest wait for clients to drain on SIGTERM")
-      ->capture_default_str();
+  CLI::App app{
+      "symphonyd: the Symphony message broker\n\nSettings come from built-in defaults, then the "
+      "--config file, then SYMPHONY_* environment variables, then these flags (each overrides "
+      "the one before); see docs/operations.md."};
+  app.add_option("--config", config_path, "TOML configuration file");
+  app.add_flag("--print-config", print_config,
+               "Print the effective configuration as TOML and exit");
+  auto* o_listen =
+      app.add_option("--listen", listen, "HOST:PORT for the binary protocol (port 0: any free)")
+          ->capture_default_str();
+  auto* o_data = app.add_option("--data-dir", data_dir, "Directory of the broker's data")
+                     ->capture_default_str();
+  auto* o_level = app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+                      ->capture_default_str();
+  auto* o_fsync =
+      app.add_option("--fsync", fsync,
+                     "When the log reaches the disk: always (every commit group, "
+                     "before it is confirmed), interval:<ms>, or never (left to the OS)")
+          ->capture_default_str();
+  auto* o_grace = app.add_option("--shutdown-grace-ms", grace_ms,
+                                 "Longest wait for clients to drain on SIGTERM")
+                      ->capture_default_str();
+  app.add_option("--port-file", port_file, "Write the bound port to this file once listening");
   CLI11_PARSE(app, argc, argv);
 
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  options.service.fsync = *symphony::wal::FsyncPolicy::parse(fsync);
+  BrokerConfig cfg = defaults;
+  std::string error;
+  if (!config_path.empty() && !symphony::server::apply_toml_file(config_path, cfg, error)) {
+    std::fprintf(stderr, "symphonyd: configuration error: %s\n", error.c_str());
+    return 2;
+  }
+  if (!symphony::server::apply_env([](const char* name) { return std::getenv(name); }, cfg,
+                                   error)) {
+    std::fprintf(stderr, "symphonyd: configuration error: %s\n", error.c_str());
+    return 2;
+  }
+  if (o_listen->count()) cfg.server.listen = listen;
+  if (o_data->count()) cfg.server.data_dir = data_dir;
+  if (o_level->count()) cfg.log_level = log_level;
+  if (o_grace->count()) cfg.server.shutdown_grace_ms = grace_ms;
+  if (o_fsync->count()) {
+    auto p = symphony::wal::FsyncPolicy::parse(fsync);
+    if (!p) {
+      std::fprintf(stderr, "symphonyd: --fsync: expected always, never or interval:<ms>\n");
+      return 2;
+    }
+    cfg.server.service.fsync = *p;
+  }
+  cfg.server.port_file = port_file;
+  if (!symphony::server::finalize_config(cfg, error)) {
+    std::fprintf(stderr, "symphonyd: configuration error: %s\n", error.c_str());
+    return 2;
+  }
+  if (print_config) {
+    std::fputs(symphony::server::to_toml(cfg).c_str(), stdout);
+    return 0;
+  }
+
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   try {
-    symphony::server::Server server(options);
+    symphony::server::Server server(cfg.server);
     return server.run();
   } catch (const std::exception& e) {
     spdlog::critical("symphonyd: {}", e.what());

@@ -330,9 +330,7 @@ std::string mutate(std::string s, std::mt19937& rng) {
         s.insert(s.begin() + static_cast<std::ptrdiff_t>(rng() % (s.size() + 1)),
                  static_cast<char>(rng() & 0xFF));
         break;
-      default:
-        s.resize(rng() % (s.size() + 1));
-        break;
+      default: s.resize(rng() % (s.size() + 1)); break;
     }
   }
   return s;
@@ -342,9 +340,7 @@ std::string mutate(std::string s, std::mt19937& rng) {
 std::optional<std::string_view> check_frame(const FrameDecoder& decoder, std::string_view in) {
   const FrameDecoder::Result r = decoder.decode(in);
   switch (r.status) {
-    case FrameDecoder::Status::kNeedMore:
-      EXPECT_EQ(r.consumed, 0u);
-      return std::nullopt;
+    case FrameDecoder::Status::kNeedMore: EXPECT_EQ(r.consumed, 0u); return std::nullopt;
     case FrameDecoder::Status::kMalformed:
       EXPECT_NE(r.error, ErrorCode::kOk);
       EXPECT_GE(in.size(), kFrameHeaderBytes);  // only a readable header can be malformed

@@ -90,6 +90,44 @@ void expect_same(const IdempotencyKeyRecord& want, const IdempotencyKeyRecord& g
   EXPECT_EQ(got.seen_at_ms, want.seen_at_ms);
 }
 
+void expect_same(const CompletedRecord& want, const CompletedRecord& got) {
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.queue, want.queue);
+  EXPECT_EQ(got.completed_at_ms, want.completed_at_ms);
+}
+
+void expect_same(const ScheduleSetRecord& want, const ScheduleSetRecord& got) {
+  const protocol::ScheduleInfo& w = want.info;
+  const protocol::ScheduleInfo& g = got.info;
+  EXPECT_EQ(g.id, w.id);
+  EXPECT_EQ(g.spec.name, w.spec.name);
+  EXPECT_EQ(g.spec.kind, w.spec.kind);
+  EXPECT_EQ(g.spec.at_ms, w.spec.at_ms);
+  EXPECT_EQ(g.spec.interval_ms, w.spec.interval_ms);
+  EXPECT_EQ(g.spec.cron, w.spec.cron);
+  EXPECT_EQ(g.spec.timezone, w.spec.timezone);
+  EXPECT_EQ(g.spec.start_at_ms, w.spec.start_at_ms);
+  EXPECT_EQ(g.spec.max_runs, w.spec.max_runs);
+  EXPECT_EQ(g.spec.enabled, w.spec.enabled);
+  EXPECT_EQ(g.spec.type, w.spec.type);
+  EXPECT_EQ(g.spec.payload, w.spec.payload);
+  EXPECT_EQ(g.spec.metadata, w.spec.metadata);
+  EXPECT_EQ(g.spec.headers, w.spec.headers);
+  EXPECT_EQ(g.spec.queue, w.spec.queue);
+  EXPECT_EQ(g.spec.priority, w.spec.priority);
+  EXPECT_EQ(g.next_run_at_ms, w.next_run_at_ms);
+  EXPECT_EQ(g.last_run_at_ms, w.last_run_at_ms);
+  EXPECT_EQ(g.run_count, w.run_count);
+  EXPECT_EQ(g.created_at_ms, w.created_at_ms);
+  EXPECT_EQ(g.updated_at_ms, w.updated_at_ms);
+  EXPECT_EQ(g.last_error, w.last_error);
+}
+
+void expect_same(const ScheduleDeletedRecord& want, const ScheduleDeletedRecord& got) {
+  EXPECT_EQ(got.schedule_id, want.schedule_id);
+  EXPECT_EQ(got.at_ms, want.at_ms);
+}
+
 // (SnapshotRecord is compared by the EnvelopeRecord overload, its base class.)
 void expect_same_record(const Record& want, const Record& got) {
   ASSERT_EQ(got.index(), want.index()) << "decoded as " << record_type_name(type_of(got))
@@ -156,6 +194,29 @@ std::vector<Record> sample_records() {
   out.push_back(DeletedRecord{10, 1'700'000'006'000});
   out.push_back(QueuePurgedRecord{"emails", 1'700'000'007'000});
   out.push_back(IdempotencyKeyRecord{11, "orders", "order-11", 1'700'000'008'000});
+  out.push_back(CompletedRecord{12, "emails", 1'700'000'009'000});
+  ScheduleSetRecord sched;
+  sched.info.id = 13;
+  sched.info.spec.name = "nightly";
+  sched.info.spec.kind = protocol::ScheduleKind::kCron;
+  sched.info.spec.cron = "30 2 * * *";
+  sched.info.spec.timezone = "America/New_York";
+  sched.info.spec.max_runs = 7;
+  sched.info.spec.enabled = false;
+  sched.info.spec.type = "Report";
+  sched.info.spec.payload = R"({"month":11})";
+  sched.info.spec.metadata = R"({"by":"cron"})";
+  sched.info.spec.headers = {{"tenant", "acme"}};
+  sched.info.spec.queue = "reports";
+  sched.info.spec.priority = 3;
+  sched.info.next_run_at_ms = 1'700'000'010'000;
+  sched.info.last_run_at_ms = 1'700'000'009'500;
+  sched.info.run_count = 2;
+  sched.info.created_at_ms = 1'700'000'000'000;
+  sched.info.updated_at_ms = 1'700'000'009'500;
+  sched.info.last_error = "QUEUE_FULL: queue 'reports' holds its maximum of 1 messages";
+  out.push_back(std::move(sched));
+  out.push_back(ScheduleDeletedRecord{14, 1'700'000'011'000});
   return out;
 }
 
@@ -284,6 +345,9 @@ TEST(RecordCodecTest, TypeOfMessageIdOfAndNames) {
       {DeletedRecord{109, 0}, {RecordType::kDeleted, 109}},
       {QueuePurgedRecord{"q", 5}, {RecordType::kQueuePurged, 0}},
       {IdempotencyKeyRecord{111, "q", "k", 0}, {RecordType::kIdempotencyKey, 111}},
+      {CompletedRecord{112, "q", 0}, {RecordType::kCompleted, 112}},
+      {ScheduleSetRecord{}, {RecordType::kScheduleSet, 0}},
+      {ScheduleDeletedRecord{114, 0}, {RecordType::kScheduleDeleted, 0}},
   };
   ASSERT_EQ(cases.size(), kMaxRecordType);
   for (const auto& [record, expected] : cases) {

@@ -183,9 +183,11 @@ int run_dump(const std::string& data_dir, const DumpFilter& filter, bool as_json
           [&](const auto& x) {
             if constexpr (requires { x.queue; }) {
               queue = x.queue;
-            } else {
+            } else if constexpr (requires { x.id; }) {
               const auto it = before.envelopes().find(x.id);
               if (it != before.envelopes().end()) queue = it->second.queue;
+            } else if constexpr (requires { x.info; }) {
+              queue = x.info.spec.queue;  // a schedule's destination, when it names one
             }
           },
           r.record);

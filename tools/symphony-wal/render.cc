@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "protocol/message_body.h"
+#include "protocol/schedule.h"
 #include "tools/symphony-wal/wal_tool.h"
 
 namespace symphony::wal_tool {
@@ -165,7 +166,7 @@ json record_json(const RecordView& r) {
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (!std::is_same_v<T, wal::QueuePurgedRecord>) j["id"] = x.id;
+        if constexpr (requires { x.id; }) j["id"] = x.id;
         if constexpr (is_one_of<T, wal::EnvelopeRecord, wal::SnapshotRecord>) {
           envelope_json(j, x);
         } else if constexpr (std::is_same_v<T, wal::LeasedRecord>) {
@@ -198,6 +199,19 @@ json record_json(const RecordView& r) {
           j["queue"] = x.queue;
           j["key"] = x.key;
           j["seen_at_ms"] = x.seen_at_ms;
+        } else if constexpr (std::is_same_v<T, wal::CompletedRecord>) {
+          j["queue"] = x.queue;
+          j["completed_at_ms"] = x.completed_at_ms;
+        } else if constexpr (std::is_same_v<T, wal::ScheduleSetRecord>) {
+          j["schedule_id"] = x.info.id;
+          j["name"] = x.info.spec.name;
+          j["kind"] = protocol::schedule_kind_name(x.info.spec.kind);
+          j["enabled"] = x.info.spec.enabled;
+          j["next_run_at_ms"] = x.info.next_run_at_ms;
+          j["run_count"] = x.info.run_count;
+        } else if constexpr (std::is_same_v<T, wal::ScheduleDeletedRecord>) {
+          j["schedule_id"] = x.schedule_id;
+          j["at_ms"] = x.at_ms;
         }
       },
       r.record);
@@ -233,6 +247,16 @@ std::string record_text(const RecordView& r) {
           return "available_at=" + iso(x.available_at_ms);
         } else if constexpr (std::is_same_v<T, wal::QueuePurgedRecord>) {
           return fmt::format("queue={} at={}", one_line(x.queue), iso(x.at_ms));
+        } else if constexpr (std::is_same_v<T, wal::CompletedRecord>) {
+          return fmt::format("queue={} completed_at={}", one_line(x.queue), iso(x.completed_at_ms));
+        } else if constexpr (std::is_same_v<T, wal::ScheduleSetRecord>) {
+          return fmt::format("schedule={} name={} kind={} enabled={} runs={} next_run={}",
+                             x.info.id, quote_text(x.info.spec.name),
+                             protocol::schedule_kind_name(x.info.spec.kind), x.info.spec.enabled,
+                             x.info.run_count,
+                             x.info.next_run_at_ms ? iso(x.info.next_run_at_ms) : "none");
+        } else if constexpr (std::is_same_v<T, wal::ScheduleDeletedRecord>) {
+          return fmt::format("schedule={} at={}", x.schedule_id, iso(x.at_ms));
         } else {
           static_assert(std::is_same_v<T, wal::IdempotencyKeyRecord>);
           return fmt::format("queue={} key={} seen_at={}", one_line(x.queue), quote_text(x.key),
@@ -240,7 +264,7 @@ std::string record_text(const RecordView& r) {
         }
       },
       r.record);
-  if (type_of(r.record) != wal::RecordType::kQueuePurged) {
+  if (wal::message_id_of(r.record) != 0) {
     line += fmt::format(" id={}", wal::message_id_of(r.record));
   }
   return line + " " + fields;
@@ -315,6 +339,12 @@ std::string describe(const wal::Record& record) {
           return "dead letter deleted";
         } else if constexpr (std::is_same_v<T, wal::QueuePurgedRecord>) {
           return "removed by a purge of queue " + one_line(x.queue);
+        } else if constexpr (std::is_same_v<T, wal::CompletedRecord>) {
+          return "completed at " + iso(x.completed_at_ms) + " (kept for status queries)";
+        } else if constexpr (std::is_same_v<T, wal::ScheduleSetRecord>) {
+          return fmt::format("schedule {} set (run {})", x.info.id, x.info.run_count);
+        } else if constexpr (std::is_same_v<T, wal::ScheduleDeletedRecord>) {
+          return fmt::format("schedule {} deleted", x.schedule_id);
         } else {
           static_assert(std::is_same_v<T, wal::IdempotencyKeyRecord>);
           return fmt::format("idempotency key {} of queue {} kept past its envelope (seen at {})",

@@ -1,0 +1,504 @@
+#include "broker/server/config.h"
+
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "broker/core/message_validator.h"
+#include "wal/fsync_policy.h"
+
+namespace symphony::server {
+
+namespace {
+
+/// Reads typed values from a TOML table, naming the full key in every error.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string prefix, std::string& error)
+      : table_(table), prefix_(std::move(prefix)), error_(error) {}
+
+  std::string key(std::string_view k) const {
+    return prefix_.empty() ? std::string(k) : prefix_ + "." + std::string(k);
+  }
+  bool fail(std::string_view k, const std::string& message) {
+    error_ = fmt::format("{}: {}", key(k), message);
+    return false;
+  }
+  /// Every key of the table must be one of `known`.
+  bool only(std::initializer_list<std::string_view> known) {
+    for (const auto& [k, v] : table_) {
+      bool ok = false;
+      for (std::string_view n : known) ok |= k.str() == n;
+      if (!ok) {
+        error_ = fmt::format("unknown key '{}'", key(k.str()));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  template <typename T>
+  bool integer(std::string_view k, T& out, int64_t min, int64_t max) {
+    const toml::node* n = table_.get(k);
+    if (!n) return true;
+    const auto v = n->value_exact<int64_t>();
+    if (!v) return fail(k, "expected an integer");
+    if (*v < min || *v > max) return fail(k, fmt::format("must be {}..{} (got {})", min, max, *v));
+    out = static_cast<T>(*v);
+    return true;
+  }
+  bool number(std::string_view k, double& out, double min, double max) {
+    const toml::node* n = table_.get(k);
+    if (!n) return true;
+    std::optional<double> v = n->value_exact<double>();
+    if (!v) {
+      if (auto i = n->value_exact<int64_t>()) v = static_cast<double>(*i);
+    }
+    if (!v) return fail(k, "expected a number");
+    if (!(*v >= min && *v <= max))
+      return fail(k, fmt::format("must be {}..{} (got {})", min, max, *v));
+    out = *v;
+    return true;
+  }
+  bool string(std::string_view k, std::string& out) {
+    const toml::node* n = table_.get(k);
+    if (!n) return true;
+    const auto v = n->value_exact<std::string>();
+    if (!v) return fail(k, "expected a string");
+    out = *v;
+    return true;
+  }
+  bool boolean(std::string_view k, bool& out) {
+    const toml::node* n = table_.get(k);
+    if (!n) return true;
+    const auto v = n->value_exact<bool>();
+    if (!v) return fail(k, "expected true or false");
+    out = *v;
+    return true;
+  }
+  const toml::table* subtable(std::string_view k) {
+    const toml::node* n = table_.get(k);
+    if (!n) return nullptr;
+    if (!n->is_table()) {
+      fail(k, "expected a table");
+      return nullptr;
+    }
+    return n->as_table();
+  }
+  bool has(std::string_view k) const { return table_.get(k) != nullptr; }
+
+ private:
+  const toml::table& table_;
+  std::string prefix_;
+  std::string& error_;
+};
+
+constexpr int64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
+constexpr int64_t kTenYearsMs = int64_t{10} * 365 * 24 * 3600 * 1000;
+
+bool read_retry(TableReader& r, broker::RetryPolicy& p) {
+  if (!r.only({"max_retries", "delay_ms", "multiplier", "max_delay_ms", "jitter"})) return false;
+  return r.integer("max_retries", p.max_retries, 0, 1000) &&
+         r.integer("delay_ms", p.delay_ms, 0, kMaxU32) &&
+         r.number("multiplier", p.multiplier, 1.0, 100.0) &&
+         r.integer("max_delay_ms", p.max_delay_ms, 0, kMaxU32) &&
+         r.number("jitter", p.jitter, 0.0, 1.0);
+}
+
+bool apply_table(const toml::table& root, BrokerConfig& cfg, std::string& error) {
+  ServerOptions& so = cfg.server;
+  broker::CoreOptions& core = so.service.core;
+  TableReader top(root, "", error);
+  if (!top.only({"server", "limits", "defaults", "idempotency", "retention", "compaction", "queues",
+                 "routing", "retry"})) {
+    return false;
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("server")) {
+    TableReader r(*t, "server", error);
+    std::string fsync;
+    if (!r.only({"listen", "data_dir", "log_level", "fsync", "shutdown_grace_ms"}) ||
+        !r.string("listen", so.listen) || !r.string("data_dir", so.data_dir) ||
+        !r.string("log_level", cfg.log_level) || !r.string("fsync", fsync) ||
+        !r.integer("shutdown_grace_ms", so.shutdown_grace_ms, 0, 600'000)) {
+      return false;
+    }
+    if (!fsync.empty()) {
+      auto p = wal::FsyncPolicy::parse(fsync);
+      if (!p) return r.fail("fsync", "expected always, never or interval:<ms>");
+      so.service.fsync = *p;
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("limits")) {
+    TableReader r(*t, "limits", error);
+    if (!r.only({"max_frame_bytes", "max_batch", "max_payload_bytes", "max_metadata_bytes",
+                 "max_headers"}) ||
+        !r.integer("max_frame_bytes", core.limits.max_frame_bytes, 1024, 64 << 20) ||
+        !r.integer("max_batch", core.limits.max_batch, 1, 1'000'000) ||
+        !r.integer("max_payload_bytes", core.limits.max_payload_bytes, 2, 64 << 20) ||
+        !r.integer("max_metadata_bytes", core.limits.max_metadata_bytes, 0, 64 << 20) ||
+        !r.integer("max_headers", core.limits.max_headers, 0, 1024)) {
+      return false;
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("defaults")) {
+    TableReader r(*t, "defaults", error);
+    if (!r.only({"queue", "priority", "lease_ms", "prefetch", "strict_queues"}) ||
+        !r.string("queue", core.default_queue) ||
+        !r.integer("priority", core.default_priority, 1, 10) ||
+        !r.integer("lease_ms", core.default_lease_ms, 1, core.max_lease_ms) ||
+        !r.integer("prefetch", core.default_prefetch, 1, core.max_prefetch) ||
+        !r.boolean("strict_queues", core.strict_queues)) {
+      return false;
+    }
+    if (!broker::is_valid_queue_name(core.default_queue, core.limits.max_type_bytes)) {
+      return r.fail("queue", "a queue name is 1..255 characters of [A-Za-z0-9._:-]");
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("idempotency")) {
+    TableReader r(*t, "idempotency", error);
+    if (!r.only({"window_ms"}) ||
+        !r.integer("window_ms", core.idempotency_window_ms, 1000, kTenYearsMs)) {
+      return false;
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("retention")) {
+    TableReader r(*t, "retention", error);
+    if (!r.only({"completed_count", "completed_age_ms"}) ||
+        !r.integer("completed_count", core.completed_retention_count, 0, 100'000'000) ||
+        !r.integer("completed_age_ms", core.completed_retention_ms, 0, kTenYearsMs)) {
+      return false;
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("compaction")) {
+    TableReader r(*t, "compaction", error);
+    if (!r.only({"min_bytes", "ratio", "chunk"}) ||
+        !r.integer("min_bytes", so.service.compaction_min_bytes, 1 << 20, int64_t{1} << 40) ||
+        !r.number("ratio", so.service.compaction_ratio, 0.1, 100.0) ||
+        !r.integer("chunk", so.service.compaction_chunk, 100, 10'000'000)) {
+      return false;
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("queues")) {
+    for (const auto& [name, node] : *t) {
+      const std::string key = "queues." + std::string(name.str());
+      if (!broker::is_valid_queue_name(name.str(), core.limits.max_type_bytes)) {
+        error = key + ": a queue name is 1..255 characters of [A-Za-z0-9._:-]";
+        return false;
+      }
+      if (!node.is_table()) {
+        error = key + ": expected a table";
+        return false;
+      }
+      broker::QueueSettings& qs = core.queues[std::string(name.str())];
+      TableReader r(*node.as_table(), key, error);
+      if (!r.only({"priority", "lease_ms", "max_length"}) ||
+          !r.integer("priority", qs.default_priority, 1, 10) ||
+          !r.integer("lease_ms", qs.lease_ms, 1, core.max_lease_ms) ||
+          !r.integer("max_length", qs.max_length, 0, int64_t{1} << 40)) {
+        return false;
+      }
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("routing")) {
+    for (const auto& [type, node] : *t) {
+      const std::string key = "routing." + std::string(type.str());
+      std::vector<std::string> queues;
+      if (auto one = node.value_exact<std::string>()) {
+        queues.push_back(*one);
+      } else if (const toml::array* arr = node.as_array()) {
+        for (const toml::node& q : *arr) {
+          auto v = q.value_exact<std::string>();
+          if (!v) {
+            error = key + ": expected a queue name or a list of queue names";
+            return false;
+          }
+          queues.push_back(*v);
+        }
+      } else {
+        error = key + ": expected a queue name or a list of queue names";
+        return false;
+      }
+      if (queues.empty()) {
+        error = key + ": names no queue";
+        return false;
+      }
+      for (const std::string& q : queues) {
+        if (!broker::is_valid_queue_name(q, core.limits.max_type_bytes)) {
+          error = fmt::format("{}: '{}' is not a valid queue name", key, q);
+          return false;
+        }
+      }
+      core.routing[std::string(type.str())] = std::move(queues);
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("retry")) {
+    for (const auto& [name, node] : *t) {
+      const std::string key = "retry." + std::string(name.str());
+      if (!node.is_table()) {
+        error = key + ": expected a table";
+        return false;
+      }
+      TableReader r(*node.as_table(), key, error);
+      if (name.str() == "default") {
+        if (!read_retry(r, core.retry.default_policy())) return false;
+        continue;
+      }
+      // per-type keys override the default policy as it stands once everything is applied
+      if (!r.only({"max_retries", "delay_ms", "multiplier", "max_delay_ms", "jitter"}))
+        return false;
+      RetryOverride& o = cfg.retry_overrides[std::string(name.str())];
+      broker::RetryPolicy probe;
+      if (!read_retry(r, probe)) return false;
+      const toml::table& tt = *node.as_table();
+      if (tt.contains("max_retries")) o.max_retries = probe.max_retries;
+      if (tt.contains("delay_ms")) o.delay_ms = probe.delay_ms;
+      if (tt.contains("multiplier")) o.multiplier = probe.multiplier;
+      if (tt.contains("max_delay_ms")) o.max_delay_ms = probe.max_delay_ms;
+      if (tt.contains("jitter")) o.jitter = probe.jitter;
+    }
+  }
+  return error.empty();
+}
+
+template <typename T>
+bool env_integer(const char* name, const char* text, T& out, int64_t min, int64_t max,
+                 std::string& error) {
+  int64_t v = 0;
+  const std::string_view s(text);
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < min || v > max) {
+    error = fmt::format("{}: expected an integer {}..{} (got '{}')", name, min, max, text);
+    return false;
+  }
+  out = static_cast<T>(v);
+  return true;
+}
+
+bool env_number(const char* name, const char* text, double& out, double min, double max,
+                std::string& error) {
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(v >= min && v <= max)) {
+    error = fmt::format("{}: expected a number {}..{} (got '{}')", name, min, max, text);
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+bool apply_toml(std::string_view text, const std::string& source, BrokerConfig& cfg,
+                std::string& error) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    error = fmt::format("{}:{}:{}: {}", source, e.source().begin.line, e.source().begin.column,
+                        e.description());
+    return false;
+  }
+  std::string inner;
+  if (!apply_table(root, cfg, inner)) {
+    error = source + ": " + inner;
+    return false;
+  }
+  return true;
+}
+
+bool apply_toml_file(const std::string& path, BrokerConfig& cfg, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read config file " + path;
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return apply_toml(ss.str(), path, cfg, error);
+}
+
+bool apply_env(const Getenv& getenv, BrokerConfig& cfg, std::string& error) {
+  broker::CoreOptions& core = cfg.server.service.core;
+  broker::RetryPolicy& retry = core.retry.default_policy();
+  if (const char* v = getenv("SYMPHONY_DEFAULT_QUEUE")) {
+    if (!broker::is_valid_queue_name(v, core.limits.max_type_bytes)) {
+      error = fmt::format("SYMPHONY_DEFAULT_QUEUE: '{}' is not a valid queue name", v);
+      return false;
+    }
+    core.default_queue = v;
+  }
+  if (const char* v = getenv("SYMPHONY_DEFAULT_PRIORITY")) {
+    if (!env_integer("SYMPHONY_DEFAULT_PRIORITY", v, core.default_priority, 1, 10, error)) {
+      return false;
+    }
+  }
+  if (const char* v = getenv("SYMPHONY_RETRY_MAX_RETRIES")) {
+    if (!env_integer("SYMPHONY_RETRY_MAX_RETRIES", v, retry.max_retries, 0, 1000, error)) {
+      return false;
+    }
+  }
+  if (const char* v = getenv("SYMPHONY_RETRY_DELAY")) {
+    if (!env_integer("SYMPHONY_RETRY_DELAY", v, retry.delay_ms, 0, kMaxU32, error)) return false;
+  }
+  if (const char* v = getenv("SYMPHONY_RETRY_MULTIPLIER")) {
+    if (!env_number("SYMPHONY_RETRY_MULTIPLIER", v, retry.multiplier, 1.0, 100.0, error)) {
+      return false;
+    }
+  }
+  if (const char* v = getenv("SYMPHONY_RETRY_MAX_DELAY")) {
+    if (!env_integer("SYMPHONY_RETRY_MAX_DELAY", v, retry.max_delay_ms, 0, kMaxU32, error)) {
+      return false;
+    }
+  }
+  if (const char* v = getenv("SYMPHONY_RETRY_JITTER")) {
+    if (!env_number("SYMPHONY_RETRY_JITTER", v, retry.jitter, 0.0, 1.0, error)) return false;
+  }
+  if (const char* v = getenv("SYMPHONY_LISTEN")) cfg.server.listen = v;
+  if (const char* v = getenv("SYMPHONY_DATA_DIR")) cfg.server.data_dir = v;
+  if (const char* v = getenv("SYMPHONY_LOG_LEVEL")) cfg.log_level = v;
+  if (const char* v = getenv("SYMPHONY_FSYNC")) {
+    auto p = wal::FsyncPolicy::parse(v);
+    if (!p) {
+      error = fmt::format("SYMPHONY_FSYNC: expected always, never or interval:<ms> (got '{}')", v);
+      return false;
+    }
+    cfg.server.service.fsync = *p;
+  }
+  return true;
+}
+
+bool finalize_config(BrokerConfig& cfg, std::string& error) {
+  broker::CoreOptions& core = cfg.server.service.core;
+  std::string host;
+  uint16_t port = 0;
+  if (!parse_host_port(cfg.server.listen, host, port)) {
+    error = fmt::format("server.listen: '{}' is not HOST:PORT", cfg.server.listen);
+    return false;
+  }
+  static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
+                                                 "error", "critical", "off"};
+  bool level_ok = false;
+  for (std::string_view l : kLevels) level_ok |= cfg.log_level == l;
+  if (!level_ok) {
+    error = fmt::format("server.log_level: '{}' is not one of trace, debug, info, warn, error, off",
+                        cfg.log_level);
+    return false;
+  }
+  const broker::RetryPolicy& base = core.retry.default_policy();
+  if (base.max_delay_ms < base.delay_ms) {
+    error = fmt::format("retry.default.max_delay_ms: {} is below delay_ms {}", base.max_delay_ms,
+                        base.delay_ms);
+    return false;
+  }
+  for (const auto& [type, o] : cfg.retry_overrides) {
+    broker::RetryPolicy p = base;
+    if (o.max_retries) p.max_retries = *o.max_retries;
+    if (o.delay_ms) p.delay_ms = *o.delay_ms;
+    if (o.multiplier) p.multiplier = *o.multiplier;
+    if (o.max_delay_ms) p.max_delay_ms = *o.max_delay_ms;
+    if (o.jitter) p.jitter = *o.jitter;
+    if (p.max_delay_ms < p.delay_ms) {
+      error = fmt::format("retry.{}.max_delay_ms: {} is below delay_ms {}", type, p.max_delay_ms,
+                          p.delay_ms);
+      return false;
+    }
+    core.retry.set(type, p);
+  }
+  if (core.strict_queues) {
+    for (const auto& [type, queues] : core.routing) {
+      for (const std::string& q : queues) {
+        if (!core.queues.count(q) && q != core.default_queue) {
+          error = fmt::format("routing.{}: queue '{}' is not declared in [queues] (strict_queues)",
+                              type, q);
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+std::string to_toml(const BrokerConfig& cfg) {
+  const ServerOptions& so = cfg.server;
+  const broker::CoreOptions& core = so.service.core;
+  auto retry_table = [](const broker::RetryPolicy& p) {
+    return toml::table{{"max_retries", static_cast<int64_t>(p.max_retries)},
+                       {"delay_ms", static_cast<int64_t>(p.delay_ms)},
+                       {"multiplier", p.multiplier},
+                       {"max_delay_ms", static_cast<int64_t>(p.max_delay_ms)},
+                       {"jitter", p.jitter}};
+  };
+  toml::table root{
+      {"server", toml::table{{"listen", so.listen},
+                             {"data_dir", so.data_dir},
+                             {"log_level", cfg.log_level},
+                             {"fsync", so.service.fsync.to_string()},
+                             {"shutdown_grace_ms", static_cast<int64_t>(so.shutdown_grace_ms)}}},
+      {"limits",
+       toml::table{{"max_frame_bytes", static_cast<int64_t>(core.limits.max_frame_bytes)},
+                   {"max_batch", static_cast<int64_t>(core.limits.max_batch)},
+                   {"max_payload_bytes", static_cast<int64_t>(core.limits.max_payload_bytes)},
+                   {"max_metadata_bytes", static_cast<int64_t>(core.limits.max_metadata_bytes)},
+                   {"max_headers", static_cast<int64_t>(core.limits.max_headers)}}},
+      {"defaults", toml::table{{"queue", core.default_queue},
+                               {"priority", static_cast<int64_t>(core.default_priority)},
+                               {"lease_ms", static_cast<int64_t>(core.default_lease_ms)},
+                               {"prefetch", static_cast<int64_t>(core.default_prefetch)},
+                               {"strict_queues", core.strict_queues}}},
+      {"idempotency", toml::table{{"window_ms", core.idempotency_window_ms}}},
+      {"retention",
+       toml::table{{"completed_count", static_cast<int64_t>(core.completed_retention_count)},
+                   {"completed_age_ms", core.completed_retention_ms}}},
+      {"compaction",
+       toml::table{{"min_bytes", static_cast<int64_t>(so.service.compaction_min_bytes)},
+                   {"ratio", so.service.compaction_ratio},
+                   {"chunk", static_cast<int64_t>(so.service.compaction_chunk)}}},
+  };
+  toml::table queues;
+  for (const auto& [name, q] : core.queues) {
+    toml::table t;
+    if (q.default_priority) t.insert("priority", static_cast<int64_t>(q.default_priority));
+    if (q.lease_ms) t.insert("lease_ms", static_cast<int64_t>(q.lease_ms));
+    t.insert("max_length", static_cast<int64_t>(q.max_length));
+    queues.insert(name, std::move(t));
+  }
+  root.insert("queues", std::move(queues));
+  toml::table routing;
+  for (const auto& [type, qs] : core.routing) {
+    toml::array arr;
+    for (const auto& q : qs) arr.push_back(q);
+    routing.insert(type, std::move(arr));
+  }
+  root.insert("routing", std::move(routing));
+  toml::table retry{{"default", retry_table(core.retry.default_policy())}};
+  for (const auto& [type, p] : core.retry.overrides()) retry.insert(type, retry_table(p));
+  root.insert("retry", std::move(retry));
+  std::ostringstream out;
+  out << root << "\n";
+  return out.str();
+}
+
+}  // namespace symphony::server

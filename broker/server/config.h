@@ -1,0 +1,50 @@
+#pragma once
+// symphonyd's configuration: one struct, filled from (lowest to highest precedence)
+//   built-in defaults < the TOML file of --config < SYMPHONY_* environment variables < flags.
+// Every key and variable is listed in docs/operations.md ("Configuration"); `symphonyd
+// --print-config` prints the effective result as TOML. Errors name the key: an unknown key is an
+// error too, so a typo cannot silently fall back to a default.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "broker/server/server.h"
+
+namespace symphony::server {
+
+/// A [retry.TYPE] table: only the keys it sets; the rest comes from the default policy.
+struct RetryOverride {
+  std::optional<uint16_t> max_retries;
+  std::optional<uint32_t> delay_ms;
+  std::optional<double> multiplier;
+  std::optional<uint32_t> max_delay_ms;
+  std::optional<double> jitter;
+};
+
+struct BrokerConfig {
+  ServerOptions server;
+  std::string log_level = "info";  ///< Default: info
+  std::map<std::string, RetryOverride> retry_overrides;
+};
+
+/// Applies a TOML document over `cfg`; keys it does not mention keep their values.
+bool apply_toml(std::string_view text, const std::string& source, BrokerConfig& cfg,
+                std::string& error);
+bool apply_toml_file(const std::string& path, BrokerConfig& cfg, std::string& error);
+
+using Getenv = std::function<const char*(const char*)>;
+/// Applies the SYMPHONY_* variables that concern the broker (see docs/operations.md).
+bool apply_env(const Getenv& getenv, BrokerConfig& cfg, std::string& error);
+
+/// After every source is applied: resolves per-type retry policies over the final default one and
+/// checks what single keys cannot (the listen address, routes to undeclared queues in strict
+/// mode, max_delay below delay).
+bool finalize_config(BrokerConfig& cfg, std::string& error);
+
+/// The configuration as TOML, every key written out (what --print-config prints).
+std::string to_toml(const BrokerConfig& cfg);
+
+}  // namespace symphony::server

@@ -1,0 +1,15 @@
+#pragma once
+// Times as people type and read them: Unix milliseconds or ISO 8601. Shared by the CLIs, the
+// log tool and DELIVER's dispatched-at header.
+#include <cstdint>
+#include <string>
+
+namespace symphony::protocol {
+
+/// "2026-11-22T10:00:00.123Z" for a Unix time in milliseconds.
+std::string format_iso8601_ms(int64_t unix_ms);
+/// Unix milliseconds ("1763805600000") or ISO 8601 ("2026-11-22T10:00:00Z",
+/// "2026-11-22T10:00:00.5+01:00", "2026-11-22 10:00:00", "2026-11-22"; no zone means UTC).
+bool parse_time_ms(const std::string& text, int64_t& unix_ms);
+
+}  // namespace symphony::protocol
