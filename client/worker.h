@@ -2,15 +2,18 @@
 // The worker of Symphony (the seeds' Worker + HandlerRegistry + MessageHandler): consumes queues on
 // one connection and runs a handler per message type on a pool of threads.
 //
+// clang-format off
 //   HandlerRegistry registry;
 //   registry.register_handler("EmailMessage", [](const Delivery& d, HandlerContext&) {
 //     if (!send(d.payload)) throw HandlerError("smtp timeout", /*retryable=*/true, "TimeoutError");
 //   });
 //   WorkerOptions options;              // 127.0.0.1:7400, queue "default", 10 / 5 / 1000 ms
 //   std::string error;
-//   if (!options.apply_env(error)) ...  // SYMPHONY_WORKER_BATCH_SIZE, _MAX_CONCURRENCY,
-//   _POLL_INTERVAL Worker worker(options, std::move(registry)); worker.stop_on_signals(); //
-//   SIGINT/SIGTERM: graceful stop WorkerStats stats = worker.run();   // returns after the drain
+//   if (!options.apply_env(error)) ...  // SYMPHONY_WORKER_BATCH_SIZE, _MAX_CONCURRENCY, _POLL_INTERVAL
+//   Worker worker(options, std::move(registry));
+//   worker.stop_on_signals();           // SIGINT/SIGTERM: graceful stop
+//   WorkerStats stats = worker.run();   // returns after the drain
+// clang-format on
 //
 // Outcomes: a handler that returns has succeeded (ACK). HandlerError(msg, retryable=true) and any
 // other exception are retried (NACK RETRY; error class "UnhandledException" for a non-HandlerError
