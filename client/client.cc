@@ -154,9 +154,11 @@ bool Client::pump_one(std::chrono::steady_clock::time_point deadline) {
     if (!io.run_until(done, deadline)) return false;
     if (ec == asio::error::operation_aborted) return false;
     if (ec) {
-      throw ClientError(ErrorCode::kInternal, ec == asio::error::eof
-                                                  ? std::string("connection closed by the server")
-                                                  : fmt::format("read failed: {}", ec.message()));
+      // a lost connection is a transport failure: dispatch_batch() reconnects and resends
+      throw ClientError(ErrorCode::kInternal,
+                        ec == asio::error::eof ? std::string("connection closed by the server")
+                                               : fmt::format("read failed: {}", ec.message()),
+                        true);
     }
     io.filled += n;
   }

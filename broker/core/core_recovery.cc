@@ -114,8 +114,15 @@ bool Core::continue_log_rewrite(size_t max_items) {
   if (!rewrite_running_) return true;
   size_t budget = max_items;
   while (budget > 0 && rewrite_next_ < rewrite_ids_.size()) {
-    // envelopes gone since the rewrite began need nothing; later ones are logged after it began
-    if (const Envelope* e = find(rewrite_ids_[rewrite_next_])) log_envelope(*e, true);
+    // envelopes gone since the rewrite began need nothing, except an acked one: its `acked`
+    // record follows the rewrite, but refers to an id whose history the rewrite drops, so replay
+    // skips it; the completion must be written again like those of before the rewrite
+    const MessageId id = rewrite_ids_[rewrite_next_];
+    if (const Envelope* e = find(id)) {
+      log_envelope(*e, true);
+    } else if (auto it = completed_.find(id); it != completed_.end()) {
+      log_.append(wal::CompletedRecord{id, it->second.queue->name(), it->second.at});
+    }
     ++rewrite_next_;
     --budget;
   }

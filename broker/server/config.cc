@@ -403,8 +403,9 @@ bool finalize_config(BrokerConfig& cfg, std::string& error) {
   bool level_ok = false;
   for (std::string_view l : kLevels) level_ok |= cfg.log_level == l;
   if (!level_ok) {
-    error = fmt::format("server.log_level: '{}' is not one of trace, debug, info, warn, error, off",
-                        cfg.log_level);
+    error = fmt::format(
+        "server.log_level: '{}' is not one of trace, debug, info, warn, error, critical, off",
+        cfg.log_level);
     return false;
   }
   const broker::RetryPolicy& base = core.retry.default_policy();
