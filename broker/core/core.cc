@@ -209,12 +209,12 @@ std::vector<protocol::QueueStats> Core::stats(std::string_view queue) const {
     s.in_flight = q.in_flight;
     s.dead = q.dead;
     s.consumers = q.subscribers.size();
-    s.dispatched_total = q.counters.dispatched;
-    s.delivered_total = q.counters.delivered;
-    s.acked_total = q.counters.acked;
-    s.retried_total = q.counters.retried;
-    s.dead_lettered_total = q.counters.dead_lettered;
-    s.expired_total = q.counters.expired;
+    s.dispatched_total = q.metrics.dispatched;
+    s.delivered_total = q.metrics.delivered;
+    s.acked_total = q.metrics.acked;
+    s.retried_total = q.metrics.retried;
+    s.dead_lettered_total = q.metrics.dead_lettered;
+    s.expired_total = q.metrics.expired;
     out.push_back(std::move(s));
   };
   if (!queue.empty()) {

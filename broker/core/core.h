@@ -173,6 +173,8 @@ class Core {
   Envelope* ready_top(Queue& q);
   void lease(Envelope& e, Consumer& c, TimeMs now);
   void end_lease(Envelope& e);
+  /// Delivery -> settlement time of the current lease, into the queue's metrics.
+  void observe_processing(Envelope& e, TimeMs now);
   void return_lease(Envelope& e, wal::ReturnReason reason, TimeMs now);
   void dead_letter(Envelope& e, std::string_view error, std::string_view error_class, TimeMs now);
   void fill_consumer(Consumer& c, TimeMs now);

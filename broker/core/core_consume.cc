@@ -83,9 +83,13 @@ void Core::lease(Envelope& e, Consumer& c, TimeMs now) {
   ++e.attempts;
   e.lease_holder = c.id;
   e.lease_deadline_ms = now + lease_ms_for(c, q);
+  e.leased_at_ms = now;
   c.leases.insert(e.id);
   ++q.in_flight;
-  ++q.counters.delivered;
+  ++q.metrics.delivered;
+  if (e.attempts == 1) {
+    q.metrics.end_to_end.observe(static_cast<double>(now - e.created_at_ms) / 1000.0);
+  }
   timers_.push(e.lease_deadline_ms, e.id, TimerHeap::Kind::kLeaseDeadline);
   log_.append(wal::LeasedRecord{e.id, c.id, e.lease_deadline_ms, e.attempts});
   sink_.on_deliver(c.id, e);
@@ -151,6 +155,12 @@ void Core::end_lease(Envelope& e) {
   e.lease_deadline_ms = 0;
 }
 
+void Core::observe_processing(Envelope& e, TimeMs now) {
+  const TimeMs ms = now - e.leased_at_ms;
+  e.queue->metrics.processing.observe(static_cast<double>(ms) / 1000.0);
+  e.queue->metrics.rates().add_processing(now, ms);
+}
+
 ErrorCode Core::ack(ConsumerId consumer, MessageId id, TimeMs now) {
   now = advance(now);
   Envelope* e = find_mutable(id);
@@ -158,8 +168,10 @@ ErrorCode Core::ack(ConsumerId consumer, MessageId id, TimeMs now) {
   if (e->state != EnvelopeState::kLeased || e->lease_holder != consumer) {
     return ErrorCode::kNotLeaseHolder;
   }
+  observe_processing(*e, now);
   end_lease(*e);
-  ++e->queue->counters.acked;
+  ++e->queue->metrics.acked;
+  e->queue->metrics.rates().add(now, RateWindow::Event::kAcked);
   log_.append(wal::AckedRecord{id, now});
   remember_completed(id, *e->queue, now);
   erase_envelope(id);
@@ -171,7 +183,8 @@ void Core::dead_letter(Envelope& e, std::string_view error, std::string_view err
   e.state = EnvelopeState::kDead;
   ++e.queue->dead;
   dead_index_.emplace(now, e.id);
-  ++e.queue->counters.dead_lettered;
+  ++e.queue->metrics.dead_lettered;
+  e.queue->metrics.rates().add(now, RateWindow::Event::kFailed);
   log_.append(wal::DeadLetteredRecord{e.id, e.attempts, now, error, error_class});
 }
 
@@ -189,8 +202,10 @@ protocol::NackResultItem Core::nack(ConsumerId consumer, const protocol::NackIte
     res.code = ErrorCode::kNotLeaseHolder;
     return res;
   }
+  if (item.mode != protocol::NackMode::kRelease) observe_processing(*e, now);
   end_lease(*e);
   if (item.mode == protocol::NackMode::kRelease) {
+    ++e->queue->metrics.released;
     --e->attempts;  // handed back unprocessed: this delivery does not count
     make_ready(*e);
     log_.append(wal::ReturnedRecord{e->id, e->attempts, wal::ReturnReason::kReleased, now});
@@ -199,6 +214,8 @@ protocol::NackResultItem Core::nack(ConsumerId consumer, const protocol::NackIte
     return res;
   }
   e->failures.push_back({e->attempts, now, std::string(item.error), std::string(item.error_class)});
+  ++(item.mode == protocol::NackMode::kFatal ? e->queue->metrics.nacked_fatal
+                                             : e->queue->metrics.nacked_retryable);
   if (item.mode == protocol::NackMode::kFatal || e->attempts > e->max_retries) {
     dead_letter(*e, item.error, item.error_class, now);
     res.outcome = protocol::NackOutcome::kDeadLettered;
@@ -207,7 +224,8 @@ protocol::NackResultItem Core::nack(ConsumerId consumer, const protocol::NackIte
   const RetryPolicy& policy = policy_for(*e);
   const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
   e->available_at_ms = now + policy.delay_for(e->attempts, unit);
-  ++e->queue->counters.retried;
+  ++e->queue->metrics.retried;
+  e->queue->metrics.rates().add(now, RateWindow::Event::kRetried);
   schedule_available(*e, now);
   log_.append(wal::RetryScheduledRecord{e->id, e->attempts, now, e->available_at_ms, item.error,
                                         item.error_class});
@@ -244,7 +262,7 @@ void Core::return_lease(Envelope& e, wal::ReturnReason reason, TimeMs now) {
   const std::string_view error = expired ? wal::kLeaseExpiredError : wal::kConsumerGoneError;
   const std::string_view error_class = expired ? wal::kLeaseExpiredClass : wal::kConsumerGoneClass;
   end_lease(e);
-  if (expired) ++e.queue->counters.expired;
+  if (expired) ++e.queue->metrics.expired;
   e.failures.push_back({e.attempts, now, std::string(error), std::string(error_class)});
   if (e.attempts > e.max_retries) {
     // a message that keeps killing or stalling its consumers ends in the dead-letter set

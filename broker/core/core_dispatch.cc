@@ -66,6 +66,7 @@ void Core::enqueue_one(const protocol::DispatchMessage& m, uint32_t index, TimeM
     if (auto original = idempotency_.find(q.name(), m.idempotency_key, now)) {
       res.message_id = *original;
       res.duplicate = true;
+      ++q.metrics.duplicates;
       // an original the broker no longer knows was, most likely, completed and forgotten
       const protocol::MessageStatusItem st = status(*original);
       res.status = st.code == ErrorCode::kOk ? st.status : protocol::EnvelopeStatus::kCompleted;
@@ -102,7 +103,8 @@ void Core::enqueue_one(const protocol::DispatchMessage& m, uint32_t index, TimeM
     e.idempotency_key.assign(m.idempotency_key);
     idempotency_.insert(q.name(), m.idempotency_key, id, now);
   }
-  ++q.counters.dispatched;
+  ++q.metrics.dispatched;
+  q.metrics.rates().add(now, RateWindow::Event::kDispatched);
   live_bytes_ += record_bytes(e);
   schedule_available(e, now);
   log_envelope(e);

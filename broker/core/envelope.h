@@ -47,6 +47,7 @@ struct Envelope {
   // ---- in memory only ----
   ConsumerId lease_holder = 0;
   TimeMs lease_deadline_ms = 0;
+  TimeMs leased_at_ms = 0;  ///< when the current lease began (processing time)
 };
 
 /// The message type stored in the envelope's body.

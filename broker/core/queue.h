@@ -1,5 +1,5 @@
 #pragma once
-// A named queue: its ready heap, its depth counters, lifetime counters, and the round-robin list
+// A named queue: its ready heap, its depth counters, its metrics, and the round-robin list
 // of subscribed consumers that still have credit.
 #include <cstdint>
 #include <deque>
@@ -7,19 +7,11 @@
 #include <vector>
 
 #include "broker/core/core_options.h"
+#include "broker/core/metrics.h"
 #include "broker/core/ready_heap.h"
 #include "broker/core/types.h"
 
 namespace symphony::broker {
-
-struct QueueCounters {
-  uint64_t dispatched = 0;
-  uint64_t delivered = 0;
-  uint64_t acked = 0;
-  uint64_t retried = 0;
-  uint64_t dead_lettered = 0;
-  uint64_t expired = 0;
-};
 
 class Queue {
  public:
@@ -36,7 +28,7 @@ class Queue {
   uint64_t delayed = 0;
   uint64_t in_flight = 0;
   uint64_t dead = 0;
-  QueueCounters counters;
+  QueueMetrics metrics;
 
   /// Consumers subscribed to this queue, in subscription order.
   std::vector<ConsumerId> subscribers;
