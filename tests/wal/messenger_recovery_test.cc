@@ -25,32 +25,6 @@ using protocol::ScheduleKind;
 using protocol::ScheduleOp;
 using protocol::ScheduleSpec;
 
-void expect_same_schedule(const ScheduleInfo& a, const ScheduleInfo& b) {
-  SCOPED_TRACE(testing::Message() << "schedule " << a.id);
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.spec.name, b.spec.name);
-  EXPECT_EQ(a.spec.kind, b.spec.kind);
-  EXPECT_EQ(a.spec.at_ms, b.spec.at_ms);
-  EXPECT_EQ(a.spec.interval_ms, b.spec.interval_ms);
-  EXPECT_EQ(a.spec.cron, b.spec.cron);
-  EXPECT_EQ(a.spec.timezone, b.spec.timezone);
-  EXPECT_EQ(a.spec.start_at_ms, b.spec.start_at_ms);
-  EXPECT_EQ(a.spec.max_runs, b.spec.max_runs);
-  EXPECT_EQ(a.spec.enabled, b.spec.enabled);
-  EXPECT_EQ(a.spec.type, b.spec.type);
-  EXPECT_EQ(a.spec.payload, b.spec.payload);
-  EXPECT_EQ(a.spec.metadata, b.spec.metadata);
-  EXPECT_EQ(a.spec.headers, b.spec.headers);
-  EXPECT_EQ(a.spec.queue, b.spec.queue);
-  EXPECT_EQ(a.spec.priority, b.spec.priority);
-  EXPECT_EQ(a.next_run_at_ms, b.next_run_at_ms);
-  EXPECT_EQ(a.last_run_at_ms, b.last_run_at_ms);
-  EXPECT_EQ(a.run_count, b.run_count);
-  EXPECT_EQ(a.created_at_ms, b.created_at_ms);
-  EXPECT_EQ(a.updated_at_ms, b.updated_at_ms);
-  EXPECT_EQ(a.last_error, b.last_error);
-}
-
 void expect_same_schedules(const Core& a, const Core& b) {
   const std::vector<ScheduleInfo> sa = a.list_schedules();
   const std::vector<ScheduleInfo> sb = b.list_schedules();
