@@ -2,8 +2,8 @@
 // The numbers an operator watches (GET /metrics, GET /status, STATUS): kept by the core as it
 // runs, so they follow the same injected clock as everything else.
 //
-// Prometheus has no client library in Debian 12, so the histogram and the exposition format are
-// hand-written (metrics_text.h in the server).
+// Plain fields updated by the core's one thread, without atomics or a registry: the core stays
+// free of shared state, which rules out instrumenting it with prometheus-cpp's metric objects.
 #include <array>
 #include <cstdint>
 #include <memory>
