@@ -17,7 +17,7 @@ start_broker() {
   local portfile
   portfile="$(mktemp)"
   rm -f "$portfile"
-  "$BIN/symphonyd" --listen 127.0.0.1:0 --port-file "$portfile" --data-dir "$dir" \
+  "$BIN/symphonyd" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --port-file "$portfile" --data-dir "$dir" \
     --log-level info "$@" >>"$dir.log" 2>&1 &
   BROKER_PID=$!
   for _ in $(seq 1 6000); do

@@ -41,7 +41,10 @@ struct Config {
   std::string server = "127.0.0.1:7400";
   std::string mode = "e2e";
   std::string queue = "bench";
+  int queues = 1;  // > 1: messages spread round robin over <queue>-0 .. <queue>-(queues-1)
   std::string label;
+  std::string token;   // sent in HELLO, for a broker with auth tokens
+  std::string tls_ca;  // non-empty: connect with TLS, verifying the broker against this CA
   uint64_t count = 100'000;
   double max_seconds = 60;
   int producers = 1;
@@ -95,12 +98,22 @@ struct Shared {
   LatencyHistogram latency;  // merged at the end of each thread
 };
 
+std::vector<std::string> queue_names(const Config& c) {
+  if (c.queues <= 1) return {c.queue};
+  std::vector<std::string> out;
+  for (int i = 0; i < c.queues; ++i) out.push_back(fmt::format("{}-{}", c.queue, i));
+  return out;
+}
+
 ClientOptions client_options(const Config& c) {
   ClientOptions o;
   const auto colon = c.server.rfind(':');
   o.host = c.server.substr(0, colon);
   o.port = static_cast<uint16_t>(std::stoi(c.server.substr(colon + 1)));
   o.client_name = "symphony-bench";
+  o.auth_token = c.token;
+  o.tls = !c.tls_ca.empty();
+  o.tls_ca_file = c.tls_ca;
   o.timeout = std::chrono::seconds(60);
   return o;
 }
@@ -130,10 +143,10 @@ void run_producer(const Config& cfg, Shared& sh, int index, Clock::time_point st
     auto client = Client::connect(client_options(cfg));
     const auto prios = parse_priorities(cfg.priorities);
     std::mt19937 rng(static_cast<unsigned>(index) * 7919u + 1);
+    const std::vector<std::string> queues = queue_names(cfg);
     std::vector<OutgoingMessage> batch(static_cast<size_t>(cfg.batch));
     for (auto& m : batch) {
       m.message.type = "BenchMessage";
-      m.options.queue = cfg.queue;
       if (cfg.delay_ms > 0) m.options.delay_ms = cfg.delay_ms;
     }
     struct InFlight {
@@ -184,6 +197,7 @@ void run_producer(const Config& cfg, Shared& sh, int index, Clock::time_point st
       for (size_t i = 0; i < n; ++i) {
         batch[i].message.payload = make_payload(t_ns, cfg.size);
         batch[i].options.priority = prios[rng() % prios.size()];
+        batch[i].options.queue = queues[(claimed + i) % queues.size()];
       }
       const uint32_t rid = client->send_dispatch(std::span<const OutgoingMessage>(batch.data(), n));
       inflight.push_back({rid, intended, n});
@@ -203,7 +217,7 @@ void run_consumer(const Config& cfg, Shared& sh, int index) {
   LatencyHistogram hist;
   try {
     auto client = Client::connect(client_options(cfg));
-    client->subscribe({cfg.queue}, static_cast<uint32_t>(cfg.prefetch));
+    client->subscribe(queue_names(cfg), static_cast<uint32_t>(cfg.prefetch));
     std::vector<uint64_t> ids;
     ids.reserve(static_cast<size_t>(cfg.ack_batch) * 2);
     const bool e2e = cfg.mode == "e2e";
@@ -249,6 +263,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--target", cfg.label, "Label for the results (default: symphony)");
   app.add_option("--queue", cfg.queue, "Queue to use")->capture_default_str();
+  app.add_option("--queues", cfg.queues, "Spread messages over this many queues")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  app.add_option("--token", cfg.token, "Auth token sent in HELLO");
+  app.add_option("--tls-ca", cfg.tls_ca, "Connect with TLS, verifying the broker against this CA");
   app.add_option("--count", cfg.count, "Messages in all")->capture_default_str();
   app.add_option("--max-seconds", cfg.max_seconds, "Stop after this long")->capture_default_str();
   app.add_option("--producers", cfg.producers, "Producer connections")->capture_default_str();

@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -16,15 +19,88 @@
 namespace symphony::client {
 
 namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 using protocol::Opcode;
+
+namespace {
+
+/// A setup problem (unreadable file, bad option): reported like a failed connection, so the CLI
+/// exits 1 and never blames the broker.
+ClientError tls_setup_error(const std::string& what) {
+  return ClientError(ErrorCode::kInternal, "tls: " + what, true);
+}
+
+ClientError tls_file_error(const char* what, const std::string& file,
+                           const boost::system::error_code& ec) {
+  // OpenSSL 3 reports a file it cannot open as a bare "asio.ssl error": errno says why
+  std::string why = ec.message();
+  if (FILE* f = std::fopen(file.c_str(), "r")) {
+    std::fclose(f);
+  } else {
+    why = std::strerror(errno);
+  }
+  return tls_setup_error(fmt::format("cannot load {} '{}': {}", what, file, why));
+}
+
+std::unique_ptr<ssl::context> make_tls_context(const ClientOptions& o) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression);
+  ctx->set_verify_mode(ssl::verify_peer);
+  boost::system::error_code ec;
+  if (o.tls_ca_file.empty()) {
+    ctx->set_default_verify_paths(ec);
+    if (ec) throw tls_setup_error("cannot load the system's CA certificates: " + ec.message());
+  } else {
+    ctx->load_verify_file(o.tls_ca_file, ec);
+    if (ec) throw tls_file_error("CA bundle", o.tls_ca_file, ec);
+  }
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    throw tls_setup_error("a client certificate needs its key, and the other way round");
+  }
+  if (!o.tls_cert_file.empty()) {
+    ctx->use_certificate_chain_file(o.tls_cert_file, ec);
+    if (ec) throw tls_file_error("certificate", o.tls_cert_file, ec);
+    // also checks that the key is the certificate's ("key values mismatch")
+    ctx->use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
+    if (ec) throw tls_file_error("private key", o.tls_key_file, ec);
+  }
+  return ctx;
+}
+
+}  // namespace
 
 struct Client::Io {
   asio::io_context ctx{1};
   tcp::socket socket{ctx};
+  /// TLS only: the context and the stream over `socket` (declared after it: destroyed first).
+  std::unique_ptr<ssl::context> tls_ctx;
+  std::unique_ptr<ssl::stream<tcp::socket&>> tls;
   protocol::FrameDecoder decoder{protocol::kHardMaxFrameBytes};
   std::vector<char> in = std::vector<char>(64 * 1024);
   size_t filled = 0;
+
+  /// Calls `fn` with the stream that carries frames: the socket, or TLS over it.
+  template <typename Fn>
+  void with_stream(Fn&& fn) {
+    if (tls) {
+      fn(*tls);
+    } else {
+      fn(socket);
+    }
+  }
+
+  /// True when a read would not wait. With TLS, bytes may already sit decrypted in OpenSSL or
+  /// undecrypted in its input BIO, where the socket cannot see them.
+  bool readable_now() {
+    if (tls) {
+      SSL* native = tls->native_handle();
+      if (SSL_pending(native) > 0 || BIO_ctrl_pending(SSL_get_rbio(native)) > 0) return true;
+    }
+    boost::system::error_code ec;
+    return socket.available(ec) > 0 && !ec;
+  }
 
   /// Runs the io_context until `done` or the deadline; cancels the operation on timeout.
   bool run_until(bool& done, std::chrono::steady_clock::time_point deadline) {
@@ -77,19 +153,68 @@ void Client::open_connection() {
                       true);
   }
   io.socket.set_option(tcp::no_delay(true), ec);
+  if (options_.tls) start_tls();
 
   const uint32_t rid = next_request_id();
   out_.clear();
   protocol::encode_hello(out_, rid,
                          {protocol::kProtocolVersion, options_.client_name, options_.auth_token});
   send(out_);
-  Frame reply = wait_reply(rid, Opcode::kWelcome);
+  Frame reply = [&] {
+    try {
+      return wait_reply(rid, Opcode::kWelcome);
+    } catch (const ClientError& e) {
+      // a TLS port hangs up on a plain client without a word: say what may be wrong
+      if (!e.transport() || options_.tls) throw;
+      throw ClientError(e.code(),
+                        std::string(e.what()) +
+                            " before WELCOME (if the broker uses TLS, enable it in the client: "
+                            "ClientOptions::tls, symphony --tls)",
+                        true);
+    }
+  }();
   if (auto st = protocol::decode_welcome(reply.body, welcome_); !st.ok()) {
     throw ClientError(st.code, st.what);
   }
   server_name_.assign(welcome_.server_name);
   welcome_.server_name = server_name_;
   goaway_ = false;
+}
+
+void Client::start_tls() {
+  Io& io = *io_;
+  io.tls_ctx = make_tls_context(options_);
+  io.tls = std::make_unique<ssl::stream<tcp::socket&>>(io.socket, *io.tls_ctx);
+  SSL* native = io.tls->native_handle();
+  const std::string& name =
+      options_.tls_server_name.empty() ? options_.host : options_.tls_server_name;
+  boost::system::error_code ec;
+  asio::ip::make_address(name, ec);
+  if (ec) {
+    // a DNS name: sent as SNI (which never carries an address) and matched against the SANs
+    SSL_set_tlsext_host_name(native, name.c_str());
+    SSL_set1_host(native, name.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(native), name.c_str());
+  }
+  bool done = false;
+  boost::system::error_code hs_ec;
+  io.tls->async_handshake(ssl::stream_base::client, [&](const boost::system::error_code& e) {
+    hs_ec = e;
+    done = true;
+  });
+  if (!io.run_until(done, std::chrono::steady_clock::now() + options_.timeout) || hs_ec) {
+    // run_until() cancels a handshake that runs out of time
+    std::string why = hs_ec && hs_ec != asio::error::operation_aborted ? hs_ec.message()
+                                                                       : std::string("timed out");
+    if (const long verify = SSL_get_verify_result(native); verify != X509_V_OK) {
+      why += fmt::format(" ({})", X509_verify_cert_error_string(verify));
+    }
+    throw ClientError(
+        ErrorCode::kInternal,
+        fmt::format("TLS handshake with {}:{} failed: {}", options_.host, options_.port, why),
+        true);
+  }
 }
 
 void Client::reconnect() {
@@ -110,11 +235,12 @@ uint32_t Client::next_request_id() {
 void Client::send(const std::string& bytes) {
   bool done = false;
   boost::system::error_code ec;
-  asio::async_write(io_->socket, asio::buffer(bytes),
-                    [&](const boost::system::error_code& e, size_t) {
-                      ec = e;
-                      done = true;
-                    });
+  io_->with_stream([&](auto& stream) {
+    asio::async_write(stream, asio::buffer(bytes), [&](const boost::system::error_code& e, size_t) {
+      ec = e;
+      done = true;
+    });
+  });
   if (!io_->run_until(done, std::chrono::steady_clock::now() + options_.timeout) || ec) {
     throw ClientError(ErrorCode::kInternal,
                       fmt::format("send failed: {}", ec ? ec.message() : "timed out"), true);
@@ -137,27 +263,30 @@ bool Client::pump_one(std::chrono::steady_clock::time_point deadline) {
     }
     if (deadline <= std::chrono::steady_clock::now()) {
       // a poll: read only what is already there, without arming and cancelling a read
-      boost::system::error_code ec;
-      if (io.socket.available(ec) == 0 || ec) return false;
+      if (!io.readable_now()) return false;
     }
     if (r.needed > io.in.size()) io.in.resize(r.needed);
     if (io.filled == io.in.size()) io.in.resize(io.in.size() * 2);
     bool done = false;
     boost::system::error_code ec;
     size_t n = 0;
-    io.socket.async_read_some(asio::buffer(io.in.data() + io.filled, io.in.size() - io.filled),
-                              [&](const boost::system::error_code& e, size_t got) {
-                                ec = e;
-                                n = got;
-                                done = true;
-                              });
+    io.with_stream([&](auto& stream) {
+      stream.async_read_some(asio::buffer(io.in.data() + io.filled, io.in.size() - io.filled),
+                             [&](const boost::system::error_code& e, size_t got) {
+                               ec = e;
+                               n = got;
+                               done = true;
+                             });
+    });
     if (!io.run_until(done, deadline)) return false;
     if (ec == asio::error::operation_aborted) return false;
     if (ec) {
       // a lost connection is a transport failure: dispatch_batch() reconnects and resends
+      // stream_truncated: the TCP connection ended without a TLS close_notify
+      const bool closed = ec == asio::error::eof || ec == ssl::error::stream_truncated;
       throw ClientError(ErrorCode::kInternal,
-                        ec == asio::error::eof ? std::string("connection closed by the server")
-                                               : fmt::format("read failed: {}", ec.message()),
+                        closed ? std::string("connection closed by the server")
+                               : fmt::format("read failed: {}", ec.message()),
                         true);
     }
     io.filled += n;
@@ -610,6 +739,39 @@ std::optional<protocol::ScheduleInfo> Client::schedule_update(uint64_t id,
   expect_ok(protocol::decode_schedule_update_result(f.body, exists, info));
   if (!exists) return std::nullopt;
   return info;
+}
+
+std::string Client::overview(uint8_t minutes) {
+  Frame f = call(Opcode::kOverviewResult, [&](std::string& out, uint32_t rid) {
+    protocol::encode_overview(out, rid, minutes);
+  });
+  std::string_view doc;
+  expect_ok(protocol::decode_document_result(f.body, doc));
+  return std::string(doc);
+}
+
+std::string Client::health() {
+  Frame f = call(Opcode::kHealthResult,
+                 [&](std::string& out, uint32_t rid) { protocol::encode_health(out, rid); });
+  std::string_view doc;
+  expect_ok(protocol::decode_document_result(f.body, doc));
+  return std::string(doc);
+}
+
+std::string Client::metrics() {
+  Frame f = call(Opcode::kMetricsResult,
+                 [&](std::string& out, uint32_t rid) { protocol::encode_metrics(out, rid); });
+  std::string_view text;
+  expect_ok(protocol::decode_document_result(f.body, text));
+  return std::string(text);
+}
+
+std::string Client::backup(std::string_view path) {
+  Frame f = call(Opcode::kBackupResult,
+                 [&](std::string& out, uint32_t rid) { protocol::encode_backup(out, rid, path); });
+  std::string_view doc;
+  expect_ok(protocol::decode_document_result(f.body, doc));
+  return std::string(doc);
 }
 
 protocol::Pong Client::ping(uint64_t nonce) {

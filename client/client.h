@@ -34,6 +34,7 @@
 #include "protocol/error_code.h"
 #include "protocol/handshake.h"
 #include "protocol/headers.h"
+#include "protocol/observe.h"
 #include "protocol/opcode.h"
 #include "protocol/queue_admin.h"
 #include "protocol/schedule.h"
@@ -49,6 +50,17 @@ struct ClientOptions {
   uint16_t port = 7400;            ///< Default: 7400
   std::string client_name = "symphony-cpp";
   std::string auth_token;
+  /// Speak TLS (docs/tls.md); the server's certificate is always verified. Default: false
+  bool tls = false;
+  /// PEM CA bundle to verify the server against; empty: the system's default CAs.
+  std::string tls_ca_file;
+  /// PEM certificate chain and private key presented to a broker that asks for one (mutual TLS);
+  /// both or neither. Default: none
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  /// The name sent as SNI and checked against the certificate (a DNS name or an IP address).
+  /// Default (empty): `host`
+  std::string tls_server_name;
   /// Longest wait for connect and for any reply. Default: 30 s
   std::chrono::milliseconds timeout{30'000};
   /// dispatch()/dispatch_batch() reconnect and resend this many times after a lost connection;
@@ -211,6 +223,16 @@ class Client {
   protocol::ScheduleInfo schedule_get(uint64_t id);
   /// The schedule after the change; nullopt after a delete.
   std::optional<protocol::ScheduleInfo> schedule_update(uint64_t id, protocol::ScheduleOp op);
+  /// The GET /status document as JSON text: per-queue depths and rates over `minutes` (0: the
+  /// windows 1, 5 and 60; else 1..60).
+  std::string overview(uint8_t minutes = 0);
+  /// The GET /health document as JSON text ("status": healthy, degraded or unhealthy).
+  std::string health();
+  /// The GET /metrics text (Prometheus text format 0.0.4).
+  std::string metrics();
+  /// Takes an online backup into `path`, a new directory on the broker's machine, and returns
+  /// {"path", "bytes", "millis"} as JSON text once it is complete.
+  std::string backup(std::string_view path);
 
   /// Drops the connection and opens a new one (HELLO again). Replies and deliveries of the old
   /// one are gone: waiting for them throws; subscriptions must be made again.
@@ -230,6 +252,8 @@ class Client {
 
   explicit Client(const ClientOptions& options);
   void open_connection();
+  /// Wraps the connected socket in TLS and handshakes (ClientOptions::tls).
+  void start_tls();
   /// Sends a request frame built by `encode` and returns the reply of `expected` opcode.
   template <typename Encode>
   Frame call(protocol::Opcode expected, Encode&& encode);

@@ -25,6 +25,7 @@ std::string_view error_name(ErrorCode code) {
     case ErrorCode::kQueueNotFound: return "QUEUE_NOT_FOUND";
     case ErrorCode::kNotSubscribed: return "NOT_SUBSCRIBED";
     case ErrorCode::kUnknownSchedule: return "UNKNOWN_SCHEDULE";
+    case ErrorCode::kBackupRunning: return "BACKUP_RUNNING";
     case ErrorCode::kMessageTooLarge: return "MESSAGE_TOO_LARGE";
     case ErrorCode::kBatchTooLarge: return "BATCH_TOO_LARGE";
     case ErrorCode::kQueueFull: return "QUEUE_FULL";

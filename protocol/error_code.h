@@ -33,6 +33,7 @@ enum class ErrorCode : uint16_t {
   kQueueNotFound = 402,
   kNotSubscribed = 403,
   kUnknownSchedule = 404,
+  kBackupRunning = 405,
   // 5xx: a configured limit was exceeded.
   kMessageTooLarge = 500,
   kBatchTooLarge = 501,

@@ -15,6 +15,10 @@ std::string_view opcode_name(Opcode op) {
     case Opcode::kQueueStats: return "QUEUE_STATS";
     case Opcode::kQueuePurge: return "QUEUE_PURGE";
     case Opcode::kMessageStatus: return "MESSAGE_STATUS";
+    case Opcode::kOverview: return "OVERVIEW";
+    case Opcode::kHealth: return "HEALTH";
+    case Opcode::kMetrics: return "METRICS";
+    case Opcode::kBackup: return "BACKUP";
     case Opcode::kFailedList: return "FAILED_LIST";
     case Opcode::kFailedGet: return "FAILED_GET";
     case Opcode::kFailedRetry: return "FAILED_RETRY";
@@ -34,6 +38,10 @@ std::string_view opcode_name(Opcode op) {
     case Opcode::kQueueStatsResult: return "QUEUE_STATS_RESULT";
     case Opcode::kQueuePurgeResult: return "QUEUE_PURGE_RESULT";
     case Opcode::kMessageStatusResult: return "MESSAGE_STATUS_RESULT";
+    case Opcode::kOverviewResult: return "OVERVIEW_RESULT";
+    case Opcode::kHealthResult: return "HEALTH_RESULT";
+    case Opcode::kMetricsResult: return "METRICS_RESULT";
+    case Opcode::kBackupResult: return "BACKUP_RESULT";
     case Opcode::kFailedListResult: return "FAILED_LIST_RESULT";
     case Opcode::kFailedGetResult: return "FAILED_GET_RESULT";
     case Opcode::kFailedRetryResult: return "FAILED_RETRY_RESULT";

@@ -11,7 +11,7 @@ PACKAGES=(
   libcli11-dev libtomlplusplus-dev libhowardhinnant-date-dev tzdata
   libssl-dev libxxhash-dev nlohmann-json3-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev chromium
 )
 if [[ -n "${SYMPHONY_EXTRA_PACKAGES:-}" ]]; then
   read -r -a extra <<<"${SYMPHONY_EXTRA_PACKAGES}"

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
@@ -114,6 +115,17 @@ StoreStatus LogStore::compact(uint64_t from_seq, uint64_t to_seq) {
   const std::string to = group_key(to_seq);
   const rocksdb::Slice b(from), e(to);
   return wrap(db_->CompactRange(o, &b, &e), "compacting the log");
+}
+
+StoreStatus LogStore::checkpoint(const std::string& target_dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  if (auto st = wrap(rocksdb::Checkpoint::Create(db_.get(), &raw), "starting a checkpoint");
+      !st.ok) {
+    return st;
+  }
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  // log_size_for_flush 0: flush the memtable first, so the copy needs no WAL replay
+  return wrap(cp->CreateCheckpoint(target_dir, 0), "writing the checkpoint");
 }
 
 uint64_t LogStore::disk_bytes() const {

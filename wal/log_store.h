@@ -61,6 +61,10 @@ class LogStore {
   StoreStatus get_meta(const std::string& name, std::optional<std::string>& value);
   /// Asks RocksDB to compact the groups [from, to) now, so deleted groups leave the disk.
   StoreStatus compact(uint64_t from_seq, uint64_t to_seq);
+  /// A consistent copy of the log as it stands (a RocksDB checkpoint: hard links where the file
+  /// system allows, copies elsewhere) in `target_dir`, which must not exist yet. Safe while the
+  /// log writer runs; the copy holds every group written before the call.
+  StoreStatus checkpoint(const std::string& target_dir);
   /// Bytes of every file under the log directory.
   uint64_t disk_bytes() const;
   const std::string& dir() const { return dir_; }

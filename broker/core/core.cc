@@ -31,7 +31,11 @@ Core::Core(CoreOptions options, wal::RecordBuffer& log, DeliverySink& sink)
       sink_(sink),
       validator_(options_.limits),
       idempotency_(options_.idempotency_window_ms),
-      random_(options_.random_seed) {}
+      random_(options_.random_seed) {
+  // a declared queue exists from the start: stats, purge and /status know it before its first
+  // message
+  for (const auto& [name, settings] : options_.queues) queue_for(name);
+}
 
 Core::~Core() = default;
 
@@ -224,6 +228,15 @@ std::vector<protocol::QueueStats> Core::stats(std::string_view queue) const {
   }
   for (const auto& [name, q] : queues_) add(*q);
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+std::vector<const Queue*> Core::queues() const {
+  std::vector<const Queue*> out;
+  out.reserve(queues_.size());
+  for (const auto& [name, q] : queues_) out.push_back(q.get());
+  std::sort(out.begin(), out.end(),
+            [](const Queue* a, const Queue* b) { return a->name() < b->name(); });
   return out;
 }
 

@@ -127,6 +127,10 @@ class Core {
   /// When tick() next has something to do, if ever.
   std::optional<TimeMs> next_wakeup() const;
   std::vector<protocol::QueueStats> stats(std::string_view queue) const;
+  /// Every queue, by name (for metrics, status and health).
+  std::vector<const Queue*> queues() const;
+  size_t dead_count() const { return dead_index_.size(); }
+  size_t schedule_count() const { return schedules_.size(); }
   const Envelope* find(MessageId id) const;
   /// Visits every live envelope (any order).
   template <typename F>

@@ -262,7 +262,10 @@ void Core::return_lease(Envelope& e, wal::ReturnReason reason, TimeMs now) {
   const std::string_view error = expired ? wal::kLeaseExpiredError : wal::kConsumerGoneError;
   const std::string_view error_class = expired ? wal::kLeaseExpiredClass : wal::kConsumerGoneClass;
   end_lease(e);
-  if (expired) ++e.queue->metrics.expired;
+  if (expired) {
+    ++e.queue->metrics.expired;
+    e.queue->metrics.rates().add(now, RateWindow::Event::kExpired);
+  }
   e.failures.push_back({e.attempts, now, std::string(error), std::string(error_class)});
   if (e.attempts > e.max_retries) {
     // a message that keeps killing or stalling its consumers ends in the dead-letter set

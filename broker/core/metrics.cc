@@ -4,16 +4,16 @@
 
 namespace symphony::broker {
 
-void PromHistogram::observe(double seconds) {
-  const auto it = std::lower_bound(kBounds.begin(), kBounds.end(), seconds);
-  ++buckets_[static_cast<size_t>(it - kBounds.begin())];
+void PromHistogram::observe(double value) {
+  const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), value);
+  ++buckets_[static_cast<size_t>(it - bounds_.begin())];
   ++count_;
-  sum_ += seconds;
+  sum_ += value;
 }
 
 uint64_t PromHistogram::cumulative(size_t i) const {
   uint64_t total = 0;
-  for (size_t b = 0; b <= i && b < buckets_.size(); ++b) total += buckets_[b];
+  for (size_t b = 0; b <= i && b <= bounds_.size(); ++b) total += buckets_[b];
   return total;
 }
 
@@ -22,6 +22,7 @@ RateWindow::Counts& RateWindow::Counts::operator+=(const Counts& o) {
   acked += o.acked;
   retried += o.retried;
   failed += o.failed;
+  expired += o.expired;
   processing_ms += o.processing_ms;
   processed += o.processed;
   return *this;
@@ -45,6 +46,7 @@ void RateWindow::add(TimeMs now, Event e, uint64_t n) {
       case Event::kAcked: c->acked += n; break;
       case Event::kRetried: c->retried += n; break;
       case Event::kFailed: c->failed += n; break;
+      case Event::kExpired: c->expired += n; break;
     }
   }
 }

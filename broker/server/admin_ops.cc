@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/server/broker_service.h"
+#include "broker/server/logging.h"
 #include "protocol/control.h"
 #include "protocol/handshake.h"
 #include "protocol/stats.h"
@@ -33,9 +34,16 @@ void BrokerService::op_hello(Session& s, const protocol::Frame& f) {
                "this server speaks protocol version 1");
     return;
   }
+  if (!token_ok(hello.auth_token)) {
+    ++metrics_.auth_failures;
+    send_error(s, f.request_id, ErrorCode::kAuthFailed,
+               hello.auth_token.empty() ? "this server requires an auth token"
+                                        : "the auth token is not valid");
+    return;
+  }
   s.hello_done = true;
   s.client_name.assign(hello.client_name.substr(0, 128));
-  spdlog::debug("connection {}: HELLO from '{}'", s.conn->id(), s.client_name);
+  logs::net().debug("connection {}: HELLO from '{}'", s.conn->id(), s.client_name);
   protocol::Welcome w;
   w.server_name = options_.server_name;
   w.session_id = s.conn->id();

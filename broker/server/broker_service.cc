@@ -1,4 +1,6 @@
 #include "broker/server/broker_service.h"
+#include "broker/server/auth_token.h"
+#include "broker/server/logging.h"
 
 #include <spdlog/spdlog.h>
 
@@ -31,12 +33,16 @@ BrokerService::~BrokerService() {
   stop_log();
 }
 
-void BrokerService::start(wal::LogState& recovered, const wal::RecoveryReport& report) {
+void BrokerService::restore(wal::LogState& recovered, const wal::RecoveryReport& report) {
   core_.restore(recovered, clock_());
   epoch_ = report.last_epoch + 1;
   durable_epoch_ = report.last_epoch;
-  writer_ = std::make_unique<wal::LogWriter>(store_, options_.fsync, report.group_infos, clock_,
-                                             [this](const wal::LogWriter::Commit& c) {
+  recovered_groups_ = report.group_infos;
+}
+
+void BrokerService::start() {
+  writer_ = std::make_unique<wal::LogWriter>(store_, options_.fsync, std::move(recovered_groups_),
+                                             clock_, [this](const wal::LogWriter::Commit& c) {
                                                asio::post(io_, [this, c] { on_log_commit(c); });
                                              });
   writer_->start();
@@ -55,14 +61,21 @@ std::string& BrokerService::durable_out(Session& s) {
 void BrokerService::on_log_commit(const wal::LogWriter::Commit& c) {
   if (!c.status.ok) {
     if (!storage_failed_) {
-      spdlog::critical("log write failed: {}; stopping without confirming what it held",
-                       c.status.message);
+      logs::storage().critical("log write failed: {}; stopping without confirming what it held",
+                               c.status.message);
       storage_failed_ = true;
       io_.stop();
     }
     return;
   }
   durable_epoch_ = std::max(durable_epoch_, c.last_epoch);
+  if (c.records > 0) {
+    ++metrics_.log_commits;
+    metrics_.log_records += c.records;
+    metrics_.log_bytes_written += c.bytes;
+    metrics_.log_commit_seconds.observe(static_cast<double>(c.micros) / 1e6);
+    metrics_.log_group_records.observe(c.records);
+  }
   release_durable();
   for (uint64_t id : dirty_) {
     if (Session* s = find_session(id)) s->conn->flush();
@@ -70,7 +83,21 @@ void BrokerService::on_log_commit(const wal::LogWriter::Commit& c) {
   dirty_.clear();
 }
 
+void BrokerService::after_durable(std::function<void()> fn) {
+  after_durable_now_.push_back(std::move(fn));
+  schedule_turn_end();
+}
+
+bool BrokerService::token_ok(std::string_view token) const {
+  return token_accepted(options_.auth_tokens, token);
+}
+
 void BrokerService::release_durable() {
+  while (!after_durable_.empty() && after_durable_.front().first <= durable_epoch_) {
+    auto fn = std::move(after_durable_.front().second);
+    after_durable_.pop_front();
+    fn();
+  }
   // only sessions holding replies are visited: idle connections cost nothing per commit
   size_t keep = 0;
   for (uint64_t id : waiting_) {
@@ -99,7 +126,7 @@ void BrokerService::submit_log() {
   std::optional<uint64_t> drop;
   if (core_.log_rewrite_running() && core_.continue_log_rewrite(options_.compaction_chunk)) {
     drop = compaction_epoch_;
-    spdlog::debug("log compaction: groups before epoch {} are dropped", compaction_epoch_);
+    logs::storage().debug("log compaction: groups before epoch {} are dropped", compaction_epoch_);
   }
   const bool has_records = !log_.empty();
   if (has_records || drop) {
@@ -117,6 +144,8 @@ void BrokerService::submit_log() {
     }
   }
   held_now_.clear();
+  for (auto& fn : after_durable_now_) after_durable_.emplace_back(epoch_ - 1, std::move(fn));
+  after_durable_now_.clear();
   if (!core_.log_rewrite_running() &&
       log_bytes_since_compaction_ >=
           std::max<uint64_t>(options_.compaction_min_bytes,
@@ -125,8 +154,8 @@ void BrokerService::submit_log() {
     compaction_epoch_ = epoch_;
     log_bytes_since_compaction_ = 0;
     core_.begin_log_rewrite();
-    spdlog::debug("log compaction started at epoch {} (live about {} bytes)", epoch_,
-                  core_.live_log_bytes());
+    logs::storage().debug("log compaction started at epoch {} (live about {} bytes)", epoch_,
+                          core_.live_log_bytes());
   }
 }
 
@@ -137,6 +166,7 @@ const BrokerService::OpTable& BrokerService::ops() {
     register_produce_ops(t);
     register_consume_ops(t);
     register_admin_data_ops(t);
+    register_observe_ops(t);
     return t;
   }();
   return table;
@@ -145,6 +175,7 @@ const BrokerService::OpTable& BrokerService::ops() {
 void BrokerService::adopt(std::shared_ptr<Connection> conn) {
   Session& s = sessions_[conn->id()];
   s.conn = std::move(conn);
+  ++metrics_.connections_accepted;
 }
 
 BrokerService::Session* BrokerService::find_session(uint64_t id) {
@@ -153,7 +184,7 @@ BrokerService::Session* BrokerService::find_session(uint64_t id) {
 }
 
 void BrokerService::on_open(Connection& conn) {
-  spdlog::debug("connection {} open from {}", conn.id(), conn.remote());
+  logs::net().debug("connection {} open from {}", conn.id(), conn.remote());
   if (draining_) {
     protocol::encode_goaway(conn.out(), ErrorCode::kShuttingDown, "server is shutting down");
     conn.close_after_flush();
@@ -178,14 +209,15 @@ void BrokerService::on_frame(Connection& conn, const protocol::Frame& frame) {
 }
 
 void BrokerService::on_malformed(Connection& conn, const protocol::FrameDecoder::Result& bad) {
-  spdlog::info("connection {} ({}): {}: {}; closing", conn.id(), conn.remote(),
-               protocol::error_name(bad.error), bad.what);
+  ++metrics_.protocol_errors;
+  logs::net().info("connection {} ({}): {}: {}; closing", conn.id(), conn.remote(),
+                   protocol::error_name(bad.error), bad.what);
   protocol::encode_error(conn.out(), bad.request_id, bad.error, bad.what);
   on_output(conn);
 }
 
 void BrokerService::on_close(Connection& conn) {
-  spdlog::debug("connection {} closed", conn.id());
+  logs::net().debug("connection {} closed", conn.id());
   core_.disconnect(conn.id(), clock_());
   sessions_.erase(conn.id());
   schedule_turn_end();
@@ -202,8 +234,8 @@ void BrokerService::send_error(Session& s, uint32_t request_id, ErrorCode code,
   on_output(*s.conn);
   if (protocol::error_category(code) == protocol::ErrorCategory::kProtocol ||
       protocol::error_category(code) == protocol::ErrorCategory::kAuth) {
-    spdlog::info("connection {} ({}): {}: {}; closing", s.conn->id(), s.conn->remote(),
-                 protocol::error_name(code), what);
+    logs::net().info("connection {} ({}): {}: {}; closing", s.conn->id(), s.conn->remote(),
+                     protocol::error_name(code), what);
     s.conn->close_after_flush();
   }
 }

@@ -6,7 +6,8 @@
 //
 // Ops are grouped by family, one .cc each: produce_ops.cc (DISPATCH), consume_ops.cc (SUBSCRIBE,
 // CREDIT, ACK, NACK, TOUCH, deliveries), admin_ops.cc (HELLO, PING, QUEUE_STATS),
-// admin_data_ops.cc (dead letters, purge, status, schedules).
+// admin_data_ops.cc (dead letters, purge, status, schedules), observe_ops.cc (OVERVIEW, HEALTH,
+// METRICS, BACKUP).
 //
 // Thread-safety: none; everything runs on the io_context's one thread.
 #include <array>
@@ -23,6 +24,8 @@
 #include "broker/server/asio.h"
 #include "broker/server/connection.h"
 #include "broker/server/frame_handler.h"
+#include "broker/server/health_options.h"
+#include "broker/server/server_metrics.h"
 #include "protocol/consume.h"
 #include "protocol/decode_status.h"
 #include "protocol/dispatch.h"
@@ -36,9 +39,13 @@
 
 namespace symphony::server {
 
+class BackupRunner;
+
 struct ServiceOptions {
   broker::CoreOptions core;
   std::string server_name = "symphonyd/0.1.0";
+  /// Tokens a client may present in HELLO (and the admin API as Bearer); empty: no auth.
+  std::vector<std::string> auth_tokens;
   /// When commit groups reach stable storage. Default: always
   wal::FsyncPolicy fsync;
   /// Compaction starts once this much log was written since the last one... Default: 64 MiB
@@ -47,6 +54,10 @@ struct ServiceOptions {
   double compaction_ratio = 1.0;
   /// Envelopes rewritten per event-loop turn while compacting (bounds the pause). Default: 20000
   size_t compaction_chunk = 20'000;
+  /// The data directory (HEALTH reads its free space); set by Server from ServerOptions.
+  std::string data_dir;
+  /// Thresholds of HEALTH (and GET /health); set by Server from ServerOptions.
+  HealthOptions health;
 };
 
 class BrokerService final : public FrameHandler, public broker::DeliverySink {
@@ -57,8 +68,11 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
                 wal::LogStore& store);
   ~BrokerService() override;
 
-  /// Loads the state recovered from the log into the core and starts the log writer.
-  void start(wal::LogState& recovered, const wal::RecoveryReport& report);
+  /// Loads the state recovered from the log into the core. May run on another thread, as long
+  /// as nothing else uses the service yet.
+  void restore(wal::LogState& recovered, const wal::RecoveryReport& report);
+  /// Starts the log writer and the timers (on the event loop's thread, after restore()).
+  void start();
   /// Writes everything submitted, syncs and stops the log writer. Call once the event loop has
   /// ended. Idempotent.
   void stop_log();
@@ -75,6 +89,25 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
 
   // DeliverySink
   void on_deliver(broker::ConsumerId consumer, const broker::Envelope& envelope) override;
+
+  // ---- for the admin API (same thread as everything else) ----
+
+  /// The core, for commands the admin API runs; call end_turn_soon() after changing state.
+  broker::Core& mutable_core() { return core_; }
+  broker::TimeMs now() const { return clock_(); }
+  /// Runs `fn` on the event loop once every log record appended so far is durable (so an HTTP
+  /// reply confirms what a crash cannot undo), and ends the turn that submits them.
+  void after_durable(std::function<void()> fn);
+  void end_turn_soon() { schedule_turn_end(); }
+  const ServerMetrics& metrics() const { return metrics_; }
+  ServerMetrics& mutable_metrics() { return metrics_; }
+  /// True when `token` is one of the configured ones, or none is configured.
+  bool token_ok(std::string_view token) const;
+  bool auth_required() const { return !options_.auth_tokens.empty(); }
+  wal::LogStore& store() { return store_; }
+  bool draining() const { return draining_; }
+  /// The server's backup runner, for BACKUP (owned by Server; without one BACKUP is INTERNAL).
+  void set_backup_runner(BackupRunner* runner) { backup_ = runner; }
 
   /// Starts draining: GOAWAY to every client, each connection closes once its output is out.
   void shutdown();
@@ -103,6 +136,7 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   static void register_produce_ops(OpTable& table);
   static void register_consume_ops(OpTable& table);
   static void register_admin_data_ops(OpTable& table);
+  static void register_observe_ops(OpTable& table);
 
   // admin_ops.cc
   void op_hello(Session& s, const protocol::Frame& f);
@@ -127,6 +161,11 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   void op_schedule_list(Session& s, const protocol::Frame& f);
   void op_schedule_get(Session& s, const protocol::Frame& f);
   void op_schedule_update(Session& s, const protocol::Frame& f);
+  // observe_ops.cc
+  void op_overview(Session& s, const protocol::Frame& f);
+  void op_health(Session& s, const protocol::Frame& f);
+  void op_metrics(Session& s, const protocol::Frame& f);
+  void op_backup(Session& s, const protocol::Frame& f);
 
   /// ERROR addressed to `request_id`; protocol-class errors (1xx) also close the connection.
   void send_error(Session& s, uint32_t request_id, protocol::ErrorCode code, std::string_view what);
@@ -152,14 +191,20 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   uint64_t log_bytes_since_compaction_ = 0;
   uint64_t compaction_epoch_ = 0;  ///< set while a log rewrite runs
   bool storage_failed_ = false;
-  std::vector<uint64_t> held_now_;  ///< sessions with a held reply this turn
-  std::vector<uint64_t> waiting_;   ///< sessions whose `held` is not empty
+  std::vector<uint64_t> held_now_;                        ///< sessions with a held reply this turn
+  std::vector<uint64_t> waiting_;                         ///< sessions whose `held` is not empty
+  std::vector<std::function<void()>> after_durable_now_;  ///< registered this turn
+  /// Earlier turns' callbacks, oldest first, each waiting for its epoch to be written.
+  std::deque<std::pair<uint64_t, std::function<void()>>> after_durable_;
+  ServerMetrics metrics_;
+  std::vector<wal::GroupInfo> recovered_groups_;  ///< from restore() to start()
   broker::Core core_;
   std::unordered_map<uint64_t, Session> sessions_;
   std::vector<uint64_t> dirty_;          ///< sessions with output to flush this turn
   std::vector<uint64_t> open_delivers_;  ///< sessions with a DELIVER frame being filled
   bool turn_scheduled_ = false;
   bool draining_ = false;
+  BackupRunner* backup_ = nullptr;
   boost::asio::steady_timer timer_;
   broker::TimeMs timer_due_ = 0;  ///< 0: not armed
 

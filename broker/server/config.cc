@@ -115,7 +115,7 @@ bool apply_table(const toml::table& root, BrokerConfig& cfg, std::string& error)
   broker::CoreOptions& core = so.service.core;
   TableReader top(root, "", error);
   if (!top.only({"server", "limits", "defaults", "idempotency", "retention", "compaction", "queues",
-                 "routing", "retry"})) {
+                 "routing", "retry", "auth", "tls", "health"})) {
     return false;
   }
   if (!error.empty()) return false;
@@ -123,9 +123,12 @@ bool apply_table(const toml::table& root, BrokerConfig& cfg, std::string& error)
   if (const toml::table* t = top.subtable("server")) {
     TableReader r(*t, "server", error);
     std::string fsync;
-    if (!r.only({"listen", "data_dir", "log_level", "fsync", "shutdown_grace_ms"}) ||
-        !r.string("listen", so.listen) || !r.string("data_dir", so.data_dir) ||
-        !r.string("log_level", cfg.log_level) || !r.string("fsync", fsync) ||
+    if (!r.only({"listen", "admin_listen", "insecure", "data_dir", "log_level", "log_format",
+                 "fsync", "shutdown_grace_ms"}) ||
+        !r.string("listen", so.listen) || !r.string("admin_listen", so.admin_listen) ||
+        !r.boolean("insecure", so.insecure) || !r.string("data_dir", so.data_dir) ||
+        !r.string("log_level", cfg.log_level) || !r.string("log_format", cfg.log_format) ||
+        !r.string("fsync", fsync) ||
         !r.integer("shutdown_grace_ms", so.shutdown_grace_ms, 0, 600'000)) {
       return false;
     }
@@ -134,6 +137,43 @@ bool apply_table(const toml::table& root, BrokerConfig& cfg, std::string& error)
       if (!p) return r.fail("fsync", "expected always, never or interval:<ms>");
       so.service.fsync = *p;
     }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("auth")) {
+    TableReader r(*t, "auth", error);
+    if (!r.only({"tokens"})) return false;
+    if (const toml::node* n = t->get("tokens")) {
+      const toml::array* arr = n->as_array();
+      if (!arr) return r.fail("tokens", "expected a list of strings");
+      so.service.auth_tokens.clear();
+      for (const toml::node& tok : *arr) {
+        auto v = tok.value_exact<std::string>();
+        if (!v || v->empty()) return r.fail("tokens", "expected a list of non-empty strings");
+        so.service.auth_tokens.push_back(*v);
+      }
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("tls")) {
+    TableReader r(*t, "tls", error);
+    if (!r.only({"cert", "key", "client_ca"}) || !r.string("cert", so.tls.cert_file) ||
+        !r.string("key", so.tls.key_file) || !r.string("client_ca", so.tls.client_ca_file)) {
+      return false;
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("health")) {
+    TableReader r(*t, "health", error);
+    uint64_t free_mb = so.health.min_free_disk_bytes >> 20;
+    if (!r.only({"min_free_disk_mb", "max_expired_per_minute"}) ||
+        !r.integer("min_free_disk_mb", free_mb, 0, int64_t{1} << 30) ||
+        !r.integer("max_expired_per_minute", so.health.max_expired_per_minute, 0, kMaxU32)) {
+      return false;
+    }
+    so.health.min_free_disk_bytes = free_mb << 20;
   }
   if (!error.empty()) return false;
 
@@ -377,6 +417,15 @@ bool apply_env(const Getenv& getenv, BrokerConfig& cfg, std::string& error) {
     if (!env_number("SYMPHONY_RETRY_JITTER", v, retry.jitter, 0.0, 1.0, error)) return false;
   }
   if (const char* v = getenv("SYMPHONY_LISTEN")) cfg.server.listen = v;
+  if (const char* v = getenv("SYMPHONY_ADMIN_LISTEN")) cfg.server.admin_listen = v;
+  if (const char* v = getenv("SYMPHONY_AUTH_TOKEN")) {
+    if (*v == '\0') {
+      error = "SYMPHONY_AUTH_TOKEN: is empty";
+      return false;
+    }
+    cfg.server.service.auth_tokens = {v};
+  }
+  if (const char* v = getenv("SYMPHONY_LOG_FORMAT")) cfg.log_format = v;
   if (const char* v = getenv("SYMPHONY_DATA_DIR")) cfg.server.data_dir = v;
   if (const char* v = getenv("SYMPHONY_LOG_LEVEL")) cfg.log_level = v;
   if (const char* v = getenv("SYMPHONY_FSYNC")) {
@@ -396,6 +445,43 @@ bool finalize_config(BrokerConfig& cfg, std::string& error) {
   uint16_t port = 0;
   if (!parse_host_port(cfg.server.listen, host, port)) {
     error = fmt::format("server.listen: '{}' is not HOST:PORT", cfg.server.listen);
+    return false;
+  }
+  std::string admin_host;
+  uint16_t admin_port = 0;
+  if (!cfg.server.admin_listen.empty() &&
+      !parse_host_port(cfg.server.admin_listen, admin_host, admin_port)) {
+    error = fmt::format("server.admin_listen: '{}' is not HOST:PORT", cfg.server.admin_listen);
+    return false;
+  }
+  if (cfg.server.service.auth_tokens.empty() && !cfg.server.insecure) {
+    // an exposed broker without a token is anyone's: refuse unless told so
+    if (!is_loopback_host(host)) {
+      error = fmt::format(
+          "server.listen: '{}' is not a loopback address and no auth token is set (set "
+          "[auth] tokens / --auth-token, or pass --insecure)",
+          cfg.server.listen);
+      return false;
+    }
+    if (!cfg.server.admin_listen.empty() && !is_loopback_host(admin_host)) {
+      error = fmt::format(
+          "server.admin_listen: '{}' is not a loopback address and no auth token is set (set "
+          "[auth] tokens / --auth-token, or pass --insecure)",
+          cfg.server.admin_listen);
+      return false;
+    }
+  }
+  const TlsOptions& tls = cfg.server.tls;
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    error = "tls.cert: a certificate needs its key (tls.key) and the other way round";
+    return false;
+  }
+  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
+    error = "tls.client_ca: mutual TLS needs the server's own tls.cert and tls.key";
+    return false;
+  }
+  if (cfg.log_format != "text" && cfg.log_format != "json") {
+    error = fmt::format("server.log_format: '{}' is not text or json", cfg.log_format);
     return false;
   }
   static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
@@ -442,6 +528,13 @@ bool finalize_config(BrokerConfig& cfg, std::string& error) {
   return true;
 }
 
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto a = boost::asio::ip::make_address(host, ec);
+  return !ec && a.is_loopback();
+}
+
 std::string to_toml(const BrokerConfig& cfg) {
   const ServerOptions& so = cfg.server;
   const broker::CoreOptions& core = so.service.core;
@@ -454,8 +547,11 @@ std::string to_toml(const BrokerConfig& cfg) {
   };
   toml::table root{
       {"server", toml::table{{"listen", so.listen},
+                             {"admin_listen", so.admin_listen},
+                             {"insecure", so.insecure},
                              {"data_dir", so.data_dir},
                              {"log_level", cfg.log_level},
+                             {"log_format", cfg.log_format},
                              {"fsync", so.service.fsync.to_string()},
                              {"shutdown_grace_ms", static_cast<int64_t>(so.shutdown_grace_ms)}}},
       {"limits",
@@ -478,6 +574,17 @@ std::string to_toml(const BrokerConfig& cfg) {
                    {"ratio", so.service.compaction_ratio},
                    {"chunk", static_cast<int64_t>(so.service.compaction_chunk)}}},
   };
+  toml::array tokens;
+  for (size_t i = 0; i < so.service.auth_tokens.size(); ++i) tokens.push_back("<redacted>");
+  root.insert("auth", toml::table{{"tokens", std::move(tokens)}});
+  root.insert("tls", toml::table{{"cert", so.tls.cert_file},
+                                 {"key", so.tls.key_file},
+                                 {"client_ca", so.tls.client_ca_file}});
+  root.insert(
+      "health",
+      toml::table{
+          {"min_free_disk_mb", static_cast<int64_t>(so.health.min_free_disk_bytes >> 20)},
+          {"max_expired_per_minute", static_cast<int64_t>(so.health.max_expired_per_minute)}});
   toml::table queues;
   for (const auto& [name, q] : core.queues) {
     toml::table t;

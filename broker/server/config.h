@@ -26,7 +26,8 @@ struct RetryOverride {
 
 struct BrokerConfig {
   ServerOptions server;
-  std::string log_level = "info";  ///< Default: info
+  std::string log_level = "info";   ///< Default: info
+  std::string log_format = "text";  ///< text or json (one JSON object per line). Default: text
   std::map<std::string, RetryOverride> retry_overrides;
 };
 
@@ -44,7 +45,11 @@ bool apply_env(const Getenv& getenv, BrokerConfig& cfg, std::string& error);
 /// mode, max_delay below delay).
 bool finalize_config(BrokerConfig& cfg, std::string& error);
 
-/// The configuration as TOML, every key written out (what --print-config prints).
+/// True for 127.0.0.0/8 and ::1 (what may be served without a token).
+bool is_loopback_host(const std::string& host);
+
+/// The configuration as TOML, every key written out (what --print-config prints); auth tokens
+/// are shown as "<redacted>".
 std::string to_toml(const BrokerConfig& cfg);
 
 }  // namespace symphony::server

@@ -4,13 +4,22 @@
 // most one read and one write are in flight; everything queued while a write is in flight leaves
 // in the next single write.
 //
+// The stream is plain TCP or TLS over TCP (docs/tls.md). A TLS connection handshakes in start()
+// before the handler hears of it (on_open) and reads frames; a failed or slow handshake just
+// closes it. The same buffers and single read/write serve both streams.
+//
 // Thread-safety: none; all calls on the io_context's one thread.
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "broker/server/asio.h"
+
+#include <boost/asio/ssl.hpp>
 #include "broker/server/frame_handler.h"
 #include "protocol/frame_decoder.h"
 
@@ -21,9 +30,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Reading pauses while more than this much output waits for a client that does not read.
   static constexpr size_t kMaxQueuedOutputBytes = 64u << 20;
 
-  Connection(boost::asio::ip::tcp::socket socket, uint64_t id, FrameHandler& handler,
-             uint32_t max_frame_bytes);
+  using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
+  /// `tls`: when set, the connection speaks TLS with this context, which must outlive it.
+  Connection(boost::asio::ip::tcp::socket socket, uint64_t id, FrameHandler& handler,
+             uint32_t max_frame_bytes, boost::asio::ssl::context* tls = nullptr);
+
+  /// Handshakes first when the connection is TLS, then calls on_open() and reads.
   void start();
   /// Output buffer: append whole frames, then call output_queued().
   std::string& out() { return pending_; }
@@ -41,12 +54,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::string& remote() const { return remote_; }
 
  private:
+  void open();
+  void on_handshake(const boost::system::error_code& ec);
   void do_read();
   void on_read(const boost::system::error_code& ec, size_t n);
   void on_write(const boost::system::error_code& ec);
+  /// After the last write: TLS sends close_notify first (bounded by a timer), then stop().
+  void close_stream();
+  void arm_tls_timer(std::chrono::milliseconds after);
   void finish_close();
+  boost::asio::ip::tcp::socket& socket();
+  /// Calls `fn` with the plain socket or the TLS stream.
+  template <typename Fn>
+  void with_stream(Fn&& fn) {
+    if (auto* plain = std::get_if<boost::asio::ip::tcp::socket>(&stream_)) {
+      fn(*plain);
+    } else {
+      fn(*std::get_if<TlsStream>(&stream_));
+    }
+  }
 
-  boost::asio::ip::tcp::socket socket_;
+  std::variant<boost::asio::ip::tcp::socket, TlsStream> stream_;
+  /// TLS only (created on first use, so plain connections do not pay for it): bounds the
+  /// handshake and the close_notify.
+  std::optional<boost::asio::steady_timer> tls_timer_;
   uint64_t id_;
   FrameHandler& handler_;
   protocol::FrameDecoder decoder_;
@@ -56,6 +87,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t filled_ = 0;
   std::string pending_;
   std::string writing_;
+  bool handshaking_ = false;
   bool reading_ = false;
   bool write_in_flight_ = false;
   bool read_paused_ = false;

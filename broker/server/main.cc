@@ -9,8 +9,10 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "broker/server/config.h"
+#include "broker/server/logging.h"
 #include "broker/server/server.h"
 #include "wal/fsync_policy.h"
 
@@ -53,6 +55,12 @@ int main(int argc, char** argv) {
   std::string fsync = defaults.server.service.fsync.to_string();
   uint32_t grace_ms = defaults.server.shutdown_grace_ms;
   std::string port_file;
+  std::string admin_listen = defaults.server.admin_listen;
+  std::string admin_port_file;
+  std::vector<std::string> auth_tokens;
+  std::string tls_cert, tls_key, tls_client_ca;
+  std::string log_format = defaults.log_format;
+  bool insecure = false;
 
   CLI::App app{
       "symphonyd: the Symphony message broker\n\nSettings come from built-in defaults, then the "
@@ -77,6 +85,22 @@ int main(int argc, char** argv) {
                                  "Longest wait for clients to drain on SIGTERM")
                       ->capture_default_str();
   app.add_option("--port-file", port_file, "Write the bound port to this file once listening");
+  auto* o_admin = app.add_option("--admin-listen", admin_listen,
+                                 "HOST:PORT of the admin HTTP API and dashboard ('' turns it off)")
+                      ->capture_default_str();
+  app.add_option("--admin-port-file", admin_port_file,
+                 "Write the bound admin port to this file once listening");
+  auto* o_token = app.add_option("--auth-token", auth_tokens,
+                                 "Token clients must present (HELLO, or Authorization: Bearer on "
+                                 "the admin API); repeat for several");
+  auto* o_insecure = app.add_flag("--insecure", insecure,
+                                  "Allow a non-loopback listen address without an auth token");
+  auto* o_cert = app.add_option("--tls-cert", tls_cert, "PEM certificate chain: TLS on both ports");
+  auto* o_key = app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
+  auto* o_ca = app.add_option("--tls-client-ca", tls_client_ca,
+                              "PEM CA bundle: require client certificates it signed (mutual TLS)");
+  auto* o_format = app.add_option("--log-format", log_format, "text, or json (one object per line)")
+                       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   BrokerConfig cfg = defaults;
@@ -103,6 +127,14 @@ int main(int argc, char** argv) {
     cfg.server.service.fsync = *p;
   }
   cfg.server.port_file = port_file;
+  cfg.server.admin_port_file = admin_port_file;
+  if (o_admin->count()) cfg.server.admin_listen = admin_listen;
+  if (o_token->count()) cfg.server.service.auth_tokens = auth_tokens;
+  if (o_insecure->count()) cfg.server.insecure = insecure;
+  if (o_cert->count()) cfg.server.tls.cert_file = tls_cert;
+  if (o_key->count()) cfg.server.tls.key_file = tls_key;
+  if (o_ca->count()) cfg.server.tls.client_ca_file = tls_client_ca;
+  if (o_format->count()) cfg.log_format = log_format;
   if (!symphony::server::finalize_config(cfg, error)) {
     std::fprintf(stderr, "symphonyd: configuration error: %s\n", error.c_str());
     return 2;
@@ -112,12 +144,12 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  symphony::server::setup_logging(cfg.log_format, cfg.log_level);
   try {
     symphony::server::Server server(cfg.server);
     return server.run();
   } catch (const std::exception& e) {
-    spdlog::critical("symphonyd: {}", e.what());
+    symphony::server::logs::server().critical("symphonyd: {}", e.what());
     return 1;
   }
 }

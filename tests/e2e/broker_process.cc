@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -72,8 +73,14 @@ BrokerProcess::BrokerProcess(std::vector<std::string> extra_args, std::string da
 
 void BrokerProcess::start(const std::vector<std::string>& extra_args) {
   const std::string port_file = work_dir_ + "/port";
+  const std::string admin_port_file = work_dir_ + "/admin_port";
   std::vector<std::string> argv{symphonyd_path(), "--listen",    "127.0.0.1:0", "--data-dir",
                                 data_dir_,        "--port-file", port_file};
+  // an ephemeral admin port too, so that brokers of parallel tests do not collide on 7401
+  if (std::find(extra_args.begin(), extra_args.end(), "--admin-listen") == extra_args.end()) {
+    argv.insert(argv.end(), {"--admin-listen", "127.0.0.1:0"});
+  }
+  argv.insert(argv.end(), {"--admin-port-file", admin_port_file});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   const int log_fd = open((work_dir_ + "/broker.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   pid_ = spawn(argv, log_fd, log_fd);
@@ -89,6 +96,10 @@ void BrokerProcess::start(const std::vector<std::string>& extra_args) {
     const std::string text = read_file(port_file);
     if (!text.empty() && text.back() == '\n') {
       port_ = static_cast<uint16_t>(std::stoi(text));
+      const std::string admin = read_file(admin_port_file);  // written before the port file
+      if (!admin.empty() && admin.back() == '\n') {
+        admin_port_ = static_cast<uint16_t>(std::stoi(admin));
+      }
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -152,6 +163,16 @@ int run_command(const std::vector<std::string>& argv, std::string& out, std::str
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+CliResult run_cli(const BrokerProcess& broker, const std::vector<std::string>& args,
+                  int timeout_ms) {
+  std::vector<std::string> argv{BrokerProcess::cli_path(), "--server", broker.address(),
+                                "--timeout-ms", std::to_string(timeout_ms)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CliResult r;
+  r.code = run_command(argv, r.out, &r.err);
+  return r;
 }
 
 }  // namespace symphony::testing

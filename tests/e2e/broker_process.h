@@ -20,6 +20,8 @@ class BrokerProcess {
   BrokerProcess& operator=(const BrokerProcess&) = delete;
 
   uint16_t port() const { return port_; }
+  /// The admin HTTP port (0 when the test turned the admin API off).
+  uint16_t admin_port() const { return admin_port_; }
   const std::string& data_dir() const { return data_dir_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   pid_t pid() const { return pid_; }
@@ -44,9 +46,20 @@ class BrokerProcess {
   bool own_data_dir_ = false;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  uint16_t admin_port_ = 0;
 };
 
 /// Runs a command, returns its exit code and stdout (stderr goes to `err` if given).
 int run_command(const std::vector<std::string>& argv, std::string& out, std::string* err = nullptr);
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+/// Runs `symphony --server <broker> --timeout-ms T args...` (a generous T: sanitizer builds on a
+/// loaded machine are slow, and it only bounds a failure).
+CliResult run_cli(const BrokerProcess& broker, const std::vector<std::string>& args,
+                  int timeout_ms = 20000);
 
 }  // namespace symphony::testing

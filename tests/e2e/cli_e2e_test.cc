@@ -12,22 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-struct CliResult {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliResult cli(const BrokerProcess& broker, std::vector<std::string> args,
-              const std::string& timeout_ms = "5000") {
-  std::vector<std::string> argv{BrokerProcess::cli_path(), "--server", broker.address(),
-                                "--timeout-ms", timeout_ms};
-  argv.insert(argv.end(), args.begin(), args.end());
-  CliResult r;
-  r.code = run_command(argv, r.out, &r.err);
-  return r;
-}
-
 std::vector<json> json_lines(const std::string& text) {
   std::vector<json> out;
   std::istringstream in(text);
@@ -40,18 +24,18 @@ std::vector<json> json_lines(const std::string& text) {
 
 TEST(CliE2E, DispatchConsumeAndStats) {
   BrokerProcess broker;
-  auto d1 = cli(broker, {"dispatch", "--type", "EmailMessage", "--payload", R"({"to":"a@b.c"})",
-                         "--queue", "email", "--priority", "7", "--header", "trace=xyz"});
+  auto d1 = run_cli(broker, {"dispatch", "--type", "EmailMessage", "--payload", R"({"to":"a@b.c"})",
+                             "--queue", "email", "--priority", "7", "--header", "trace=xyz"});
   ASSERT_EQ(d1.code, 0) << d1.err;
   const auto r1 = json::parse(d1.out);
   EXPECT_EQ(r1["queue"], "email");
   EXPECT_EQ(r1["duplicate"], false);
   EXPECT_EQ(r1["status"], "pending");
-  auto d2 = cli(broker, {"dispatch", "--type", "Low", "--payload", R"({"n":2})", "--queue", "email",
-                         "--priority", "2"});
+  auto d2 = run_cli(broker, {"dispatch", "--type", "Low", "--payload", R"({"n":2})", "--queue",
+                             "email", "--priority", "2"});
   ASSERT_EQ(d2.code, 0) << d2.err;
 
-  auto st = cli(broker, {"stats"});
+  auto st = run_cli(broker, {"stats"});
   ASSERT_EQ(st.code, 0) << st.err;
   const auto stats = json::parse(st.out);
   EXPECT_EQ(stats["queues"]["email"]["ready"], 2);
@@ -59,7 +43,7 @@ TEST(CliE2E, DispatchConsumeAndStats) {
   EXPECT_EQ(stats["queues"]["email"]["in_flight"], 0);
   EXPECT_EQ(stats["queues"]["email"]["dead"], 0);
 
-  auto c = cli(broker, {"consume", "--queue", "email", "--count", "2"});
+  auto c = run_cli(broker, {"consume", "--queue", "email", "--count", "2"});
   ASSERT_EQ(c.code, 0) << c.err;
   const auto lines = json_lines(c.out);
   ASSERT_EQ(lines.size(), 2u);
@@ -74,31 +58,31 @@ TEST(CliE2E, DispatchConsumeAndStats) {
   EXPECT_TRUE(lines[0]["headers"].contains("dispatched-at"));
   EXPECT_EQ(lines[1]["type"], "Low");
 
-  const auto after = json::parse(cli(broker, {"stats", "--queue", "email"}).out);
+  const auto after = json::parse(run_cli(broker, {"stats", "--queue", "email"}).out);
   EXPECT_EQ(after["queues"]["email"]["ready"], 0);
   EXPECT_EQ(after["queues"]["email"]["acked_total"], 2);
 }
 
 TEST(CliE2E, ConsumeWithNackFatalDeadLetters) {
   BrokerProcess broker;
-  ASSERT_EQ(cli(broker, {"dispatch", "--type", "T", "--queue", "f"}).code, 0);
-  auto c = cli(broker, {"consume", "--queue", "f", "--count", "1", "--nack-fatal"});
+  ASSERT_EQ(run_cli(broker, {"dispatch", "--type", "T", "--queue", "f"}).code, 0);
+  auto c = run_cli(broker, {"consume", "--queue", "f", "--count", "1", "--nack-fatal"});
   ASSERT_EQ(c.code, 0) << c.err;
-  const auto stats = json::parse(cli(broker, {"stats", "--queue", "f"}).out);
+  const auto stats = json::parse(run_cli(broker, {"stats", "--queue", "f"}).out);
   EXPECT_EQ(stats["queues"]["f"]["dead"], 1);
 }
 
 TEST(CliE2E, ConsumeReleasesWhatItPrefetchedBeyondCount) {
   BrokerProcess broker;
   for (int i = 0; i < 5; ++i)
-    ASSERT_EQ(cli(broker, {"dispatch", "--type", "T", "--queue", "p"}).code, 0);
-  auto c = cli(broker, {"consume", "--queue", "p", "--count", "2", "--prefetch", "5"});
+    ASSERT_EQ(run_cli(broker, {"dispatch", "--type", "T", "--queue", "p"}).code, 0);
+  auto c = run_cli(broker, {"consume", "--queue", "p", "--count", "2", "--prefetch", "5"});
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_EQ(json_lines(c.out).size(), 2u);
-  const auto stats = json::parse(cli(broker, {"stats", "--queue", "p"}).out);
+  const auto stats = json::parse(run_cli(broker, {"stats", "--queue", "p"}).out);
   EXPECT_EQ(stats["queues"]["p"]["ready"], 3);
   EXPECT_EQ(stats["queues"]["p"]["in_flight"], 0);
-  auto rest = cli(broker, {"consume", "--queue", "p", "--count", "3"});
+  auto rest = run_cli(broker, {"consume", "--queue", "p", "--count", "3"});
   ASSERT_EQ(rest.code, 0) << rest.err;
   for (const auto& line : json_lines(rest.out)) {
     EXPECT_EQ(line["attempt"], 1) << "a released prefetch must not count as an attempt";
@@ -116,17 +100,17 @@ TEST(CliE2E, SymphonydHelpShowsTheFlagsWithTheirDefaults) {
 
 TEST(CliE2E, ErrorsGoToStderrWithNonZeroExit) {
   BrokerProcess broker;
-  auto bad = cli(broker, {"dispatch", "--type", "T", "--payload", "[1]"});
+  auto bad = run_cli(broker, {"dispatch", "--type", "T", "--payload", "[1]"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_TRUE(bad.out.empty());
   EXPECT_EQ(json::parse(bad.err)["error"], "INVALID_PAYLOAD");
-  auto prio = cli(broker, {"dispatch", "--type", "T", "--priority", "0"});
+  auto prio = run_cli(broker, {"dispatch", "--type", "T", "--priority", "0"});
   EXPECT_EQ(prio.code, 0) << "priority 0 means the default";
-  auto prio11 = cli(broker, {"dispatch", "--type", "T", "--priority", "11"});
+  auto prio11 = run_cli(broker, {"dispatch", "--type", "T", "--priority", "11"});
   EXPECT_EQ(prio11.code, 2);
   EXPECT_EQ(json::parse(prio11.err)["error"], "PRIORITY_OUT_OF_RANGE");
 
-  auto none = cli(broker, {"consume", "--queue", "empty", "--count", "1"}, "300");
+  auto none = run_cli(broker, {"consume", "--queue", "empty", "--count", "1"}, 300);
   EXPECT_NE(none.code, 0);
   EXPECT_NE(none.err.find("received 0 of 1"), std::string::npos) << none.err;
 

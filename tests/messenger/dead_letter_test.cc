@@ -107,7 +107,7 @@ jitter = 0.0
     EXPECT_EQ(r2.outcome, NackOutcome::kDeadLettered);
     EXPECT_EQ(queue_stats(*producer, "g").dead, 1u);
   }
-  auto show = cli(broker, {"failed", "show", std::to_string(fragile.id), "--json"});
+  auto show = run_cli(broker, {"failed", "show", std::to_string(fragile.id), "--json"});
   ASSERT_EQ(show.code, 0) << show.err;
   const json j = json::parse(show.out);
   EXPECT_EQ(j["id"], fragile.id);
@@ -178,7 +178,7 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
   EXPECT_EQ(c->failed_list(by_class).total, 6u);
 
   // ---- list over the CLI ----
-  auto human = cli(broker, {"failed", "list"});
+  auto human = run_cli(broker, {"failed", "list"});
   ASSERT_EQ(human.code, 0) << human.err;
   EXPECT_NE(human.out.find("ATTEMPTS"), std::string::npos) << human.out;
   EXPECT_NE(human.out.find("9 of 9 dead letters"), std::string::npos) << human.out;
@@ -187,7 +187,7 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
   }
   EXPECT_EQ(human.out.find("next page"), std::string::npos) << human.out;
 
-  auto by_q = cli(broker, {"failed", "list", "--json", "--queue", "qa"});
+  auto by_q = run_cli(broker, {"failed", "list", "--json", "--queue", "qa"});
   ASSERT_EQ(by_q.code, 0) << by_q.err;
   auto lines = json_lines(by_q.out);
   ASSERT_EQ(lines.size(), 5u) << by_q.out;
@@ -200,12 +200,12 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
     EXPECT_EQ(l["attempts"], 1);
     EXPECT_EQ(l["error"], "failed-" + std::to_string(l["id"].get<uint64_t>()));
   }
-  auto by_type = cli(broker, {"failed", "list", "--json", "--type", "Beta"});
+  auto by_type = run_cli(broker, {"failed", "list", "--json", "--type", "Beta"});
   lines = json_lines(by_type.out);
   ASSERT_EQ(lines.size(), 4u) << by_type.out;
   lines.pop_back();
   EXPECT_EQ(ids_of(lines), std::set<uint64_t>(qb.begin(), qb.end()));
-  auto by_err = cli(broker, {"failed", "list", "--json", "--error-class", "ErrA"});
+  auto by_err = run_cli(broker, {"failed", "list", "--json", "--error-class", "ErrA"});
   lines = json_lines(by_err.out);
   ASSERT_EQ(lines.size(), 7u) << by_err.out;
   EXPECT_EQ(lines.back()["total"], 6);
@@ -213,7 +213,7 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
   for (const auto& l : lines) EXPECT_EQ(l["error_class"], "ErrA");
 
   // paging: --limit 4 and --cursor walk 3 pages that cover every id once, in list order
-  auto all = json_lines(cli(broker, {"failed", "list", "--json", "--limit", "50"}).out);
+  auto all = json_lines(run_cli(broker, {"failed", "list", "--json", "--limit", "50"}).out);
   ASSERT_EQ(all.size(), 10u);
   all.pop_back();
   std::vector<uint64_t> paged;
@@ -222,7 +222,7 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
   do {
     std::vector<std::string> args{"failed", "list", "--json", "--limit", "4"};
     if (!cursor.empty()) args.insert(args.end(), {"--cursor", cursor});
-    auto page = cli(broker, args);
+    auto page = run_cli(broker, args);
     ASSERT_EQ(page.code, 0) << page.err;
     auto pl = json_lines(page.out);
     ASSERT_FALSE(pl.empty());
@@ -239,7 +239,7 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
   EXPECT_EQ(std::set<uint64_t>(paged.begin(), paged.end()).size(), 9u);
 
   // ---- show ----
-  auto show = cli(broker, {"failed", "show", std::to_string(qa[0])});
+  auto show = run_cli(broker, {"failed", "show", std::to_string(qa[0])});
   ASSERT_EQ(show.code, 0) << show.err;
   const json detail = json::parse(show.out);  // readable: indented JSON
   EXPECT_EQ(detail["id"], qa[0]);
@@ -251,10 +251,10 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
   EXPECT_EQ(detail["failures"][0]["attempt"], 1);
   EXPECT_EQ(detail["failures"][0]["error"], "failed-" + std::to_string(qa[0]));
   EXPECT_EQ(detail["failures"][0]["error_class"], "ErrA");
-  EXPECT_EQ(cli(broker, {"failed", "show", "987654321"}).code, 2);
+  EXPECT_EQ(run_cli(broker, {"failed", "show", "987654321"}).code, 2);
 
   // ---- retry one by id: back in its queue, delivered again as attempt 1 ----
-  auto retry = cli(broker, {"failed", "retry", std::to_string(qa[0])});
+  auto retry = run_cli(broker, {"failed", "retry", std::to_string(qa[0])});
   ASSERT_EQ(retry.code, 0) << retry.err;
   EXPECT_NE(retry.out.find("retried 1 dead letter: " + std::to_string(qa[0])), std::string::npos)
       << retry.out;
@@ -273,7 +273,7 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
   }
 
   // ---- retry --all --dry-run: lists, moves nothing ----
-  auto dry = cli(broker, {"failed", "retry", "--all", "--queue", "qb", "--dry-run", "--json"});
+  auto dry = run_cli(broker, {"failed", "retry", "--all", "--queue", "qb", "--dry-run", "--json"});
   ASSERT_EQ(dry.code, 0) << dry.err;
   lines = json_lines(dry.out);
   EXPECT_EQ(ids_of(lines), std::set<uint64_t>(qb.begin(), qb.end()));
@@ -282,7 +282,7 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
   EXPECT_EQ(queue_stats(*c, "qb").ready, 0u);
 
   // ---- retry --all --type: moves them ----
-  auto by_type_retry = cli(broker, {"failed", "retry", "--all", "--type", "Beta"});
+  auto by_type_retry = run_cli(broker, {"failed", "retry", "--all", "--type", "Beta"});
   ASSERT_EQ(by_type_retry.code, 0) << by_type_retry.err;
   EXPECT_NE(by_type_retry.out.find("retried 3 dead letters"), std::string::npos)
       << by_type_retry.out;
@@ -291,16 +291,16 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
   EXPECT_EQ(queue_stats(*c, "qa").dead, 3u) << "the type filter moved only Beta";
 
   // ---- delete one, purge a queue ----
-  auto del = cli(broker, {"failed", "delete", std::to_string(qa[1])});
+  auto del = run_cli(broker, {"failed", "delete", std::to_string(qa[1])});
   ASSERT_EQ(del.code, 0) << del.err;
   EXPECT_NE(del.out.find("deleted 1 dead letter: " + std::to_string(qa[1])), std::string::npos)
       << del.out;
-  EXPECT_EQ(cli(broker, {"failed", "show", std::to_string(qa[1])}).code, 2);
-  auto del_again = cli(broker, {"failed", "delete", std::to_string(qa[1])});
+  EXPECT_EQ(run_cli(broker, {"failed", "show", std::to_string(qa[1])}).code, 2);
+  auto del_again = run_cli(broker, {"failed", "delete", std::to_string(qa[1])});
   EXPECT_EQ(del_again.code, 2) << "not a dead letter any more";
   EXPECT_NE(del_again.out.find(std::to_string(qa[1])), std::string::npos) << del_again.out;
 
-  auto purge = cli(broker, {"failed", "purge", "--queue", "qc", "--json"});
+  auto purge = run_cli(broker, {"failed", "purge", "--queue", "qc", "--json"});
   ASSERT_EQ(purge.code, 0) << purge.err;
   EXPECT_EQ(ids_of(json_lines(purge.out)), std::set<uint64_t>(qc.begin(), qc.end()));
   EXPECT_EQ(queue_stats(*c, "qc").dead, 0u);
@@ -338,7 +338,7 @@ TEST(MessengerDeadLetters, ListShowRetryDeleteAndPurgeSurviveKill9) {
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].code, ErrorCode::kOk);
   EXPECT_EQ(done[0].status, protocol::EnvelopeStatus::kCompleted);
-  auto json_list = json_lines(cli(again, {"failed", "list", "--json"}).out);
+  auto json_list = json_lines(run_cli(again, {"failed", "list", "--json"}).out);
   ASSERT_EQ(json_list.size(), 3u);
   EXPECT_EQ(json_list.back()["total"], 2);
 

@@ -18,6 +18,7 @@
 
 #include "client/client.h"
 #include "tests/e2e/broker_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace symphony::testing::messenger {
 
@@ -30,55 +31,12 @@ using nlohmann::json;
 using protocol::ErrorCode;
 using namespace std::chrono_literals;
 
-/// A directory removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "symphony-messenger-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  /// Writes `text` to `name` in the directory; returns its path.
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream out(p);
-    out << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
+using symphony::testing::TempDir;
 
 inline int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-struct CliResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-inline CliResult cli(const BrokerProcess& broker, std::vector<std::string> args,
-                     int timeout_ms = 10000) {
-  std::vector<std::string> argv{BrokerProcess::cli_path(), "--server", broker.address(),
-                                "--timeout-ms", std::to_string(timeout_ms)};
-  argv.insert(argv.end(), args.begin(), args.end());
-  CliResult r;
-  r.code = run_command(argv, r.out, &r.err);
-  return r;
 }
 
 inline std::vector<json> json_lines(const std::string& text) {

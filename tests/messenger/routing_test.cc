@@ -78,7 +78,8 @@ EmailMessage = "email"
   EXPECT_FALSE(async_consumer->receive(50ms)) << "nothing else is routed to async";
 
   // the CLI prints one JSON line per destination queue
-  auto r = cli(broker, {"dispatch", "--type", "CampaignMessage", "--payload", R"({"campaign":7})"});
+  auto r =
+      run_cli(broker, {"dispatch", "--type", "CampaignMessage", "--payload", R"({"campaign":7})"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto lines = json_lines(r.out);
   ASSERT_EQ(lines.size(), 2u) << r.out;
@@ -183,7 +184,7 @@ max_length = 2
   EXPECT_EQ(full.code, ErrorCode::kQueueFull);
   EXPECT_EQ(full.id, 0u);
   EXPECT_NE(full.error.find("small"), std::string::npos) << full.error;
-  auto r = cli(broker, {"dispatch", "--type", "T", "--queue", "small"});
+  auto r = run_cli(broker, {"dispatch", "--type", "T", "--queue", "small"});
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(r.out.empty()) << r.out;
   ASSERT_FALSE(r.err.empty());
@@ -213,7 +214,7 @@ EmailMessage = "email"
   EXPECT_EQ(refused.code, ErrorCode::kQueueNotFound) << refused.error;
   EXPECT_EQ(refused.id, 0u);
   EXPECT_FALSE(find_queue(*c, "nope")) << "a refused dispatch creates no queue";
-  auto r = cli(broker, {"dispatch", "--type", "T", "--queue", "ghost"});
+  auto r = run_cli(broker, {"dispatch", "--type", "T", "--queue", "ghost"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(json::parse(r.err)["error"], "QUEUE_NOT_FOUND") << r.err;
   EXPECT_FALSE(find_queue(*c, "ghost"));

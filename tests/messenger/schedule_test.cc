@@ -15,20 +15,20 @@ namespace {
 json create_schedule(const BrokerProcess& broker, std::vector<std::string> args) {
   args.insert(args.begin(), {"schedule", "create"});
   args.push_back("--json");
-  auto r = cli(broker, args);
+  auto r = run_cli(broker, args);
   EXPECT_EQ(r.code, 0) << r.err;
   if (r.code != 0) return json();
   return json::parse(r.out);
 }
 
 json show_schedule(const BrokerProcess& broker, uint64_t id) {
-  auto r = cli(broker, {"schedule", "show", std::to_string(id), "--json"});
+  auto r = run_cli(broker, {"schedule", "show", std::to_string(id), "--json"});
   EXPECT_EQ(r.code, 0) << r.err;
   return r.code == 0 ? json::parse(r.out) : json();
 }
 
 std::set<uint64_t> listed_ids(const BrokerProcess& broker) {
-  auto r = cli(broker, {"schedule", "list", "--json"});
+  auto r = run_cli(broker, {"schedule", "list", "--json"});
   EXPECT_EQ(r.code, 0) << r.err;
   std::set<uint64_t> ids;
   for (const auto& l : json_lines(r.out)) ids.insert(l["id"].get<uint64_t>());
@@ -117,7 +117,7 @@ TEST(MessengerSchedules, FireListEnableDisableDeleteValidateAndSurviveKill9) {
 
   // list and show
   EXPECT_EQ(listed_ids(broker), (std::set<uint64_t>{every_id, once_id, cron_id}));
-  auto human = cli(broker, {"schedule", "list"});
+  auto human = run_cli(broker, {"schedule", "list"});
   ASSERT_EQ(human.code, 0) << human.err;
   EXPECT_NE(human.out.find("every 300 ms"), std::string::npos) << human.out;
   EXPECT_NE(human.out.find("cron '* * * * * *' Europe/Berlin"), std::string::npos) << human.out;
@@ -129,14 +129,14 @@ TEST(MessengerSchedules, FireListEnableDisableDeleteValidateAndSurviveKill9) {
   EXPECT_GE(shown["run_count"].get<uint64_t>(), 3u);
 
   // disable stops the firings, enable resumes them
-  auto dis = cli(broker, {"schedule", "disable", std::to_string(cron_id), "--json"});
+  auto dis = run_cli(broker, {"schedule", "disable", std::to_string(cron_id), "--json"});
   ASSERT_EQ(dis.code, 0) << dis.err;
   EXPECT_EQ(json::parse(dis.out)["enabled"], false);
   EXPECT_EQ(json::parse(dis.out)["next_run_at"], "-");
   const uint64_t fired = queue_stats(*c, "cron").dispatched_total;
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(queue_stats(*c, "cron").dispatched_total, fired) << "a disabled schedule fired";
-  auto en = cli(broker, {"schedule", "enable", std::to_string(cron_id), "--json"});
+  auto en = run_cli(broker, {"schedule", "enable", std::to_string(cron_id), "--json"});
   ASSERT_EQ(en.code, 0) << en.err;
   EXPECT_EQ(json::parse(en.out)["enabled"], true);
   EXPECT_NE(json::parse(en.out)["next_run_at"], "-");
@@ -156,13 +156,13 @@ TEST(MessengerSchedules, FireListEnableDisableDeleteValidateAndSurviveKill9) {
   for (const Bad& b : bad) {
     std::vector<std::string> args{"schedule", "create"};
     args.insert(args.end(), b.args.begin(), b.args.end());
-    auto r = cli(broker, args);
+    auto r = run_cli(broker, args);
     EXPECT_EQ(r.code, 2) << b.field << ": " << r.out << r.err;
     EXPECT_NE(r.err.find("INVALID_SCHEDULE"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(b.field), std::string::npos) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
-  auto zero = cli(broker, {"schedule", "create", "--every", "0", "--type", "T"});
+  auto zero = run_cli(broker, {"schedule", "create", "--every", "0", "--type", "T"});
   EXPECT_NE(zero.code, 0) << zero.out;
   EXPECT_NE(zero.err.find("--every"), std::string::npos) << zero.err;
   protocol::ScheduleSpec zero_spec;
@@ -182,17 +182,17 @@ TEST(MessengerSchedules, FireListEnableDisableDeleteValidateAndSurviveKill9) {
   const json doomed = create_schedule(broker, {"--every", "1h", "--type", "T", "--disabled"});
   ASSERT_TRUE(doomed.is_object());
   EXPECT_EQ(doomed["enabled"], false);
-  auto del =
-      cli(broker, {"schedule", "delete", std::to_string(doomed["id"].get<uint64_t>()), "--json"});
+  auto del = run_cli(
+      broker, {"schedule", "delete", std::to_string(doomed["id"].get<uint64_t>()), "--json"});
   ASSERT_EQ(del.code, 0) << del.err;
   EXPECT_EQ(json::parse(del.out)["deleted"], true);
-  auto gone = cli(broker, {"schedule", "show", std::to_string(doomed["id"].get<uint64_t>())});
+  auto gone = run_cli(broker, {"schedule", "show", std::to_string(doomed["id"].get<uint64_t>())});
   EXPECT_EQ(gone.code, 2);
   EXPECT_NE(gone.err.find("UNKNOWN_SCHEDULE"), std::string::npos) << gone.err;
   EXPECT_EQ(listed_ids(broker), (std::set<uint64_t>{every_id, once_id, cron_id}));
 
   // kill -9: same schedules, same run counts (the cron one disabled first so that it holds still)
-  ASSERT_EQ(cli(broker, {"schedule", "disable", std::to_string(cron_id)}).code, 0);
+  ASSERT_EQ(run_cli(broker, {"schedule", "disable", std::to_string(cron_id)}).code, 0);
   std::map<uint64_t, protocol::ScheduleInfo> before;
   for (auto& s : c->schedule_list()) before[s.id] = s;
   ASSERT_EQ(before.size(), 3u);

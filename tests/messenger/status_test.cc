@@ -37,7 +37,7 @@ TEST(MessengerPurge, PurgeRemovesReadyAndDelayedKeepsLeasedAndSurvivesRestart) {
   ASSERT_EQ(st.delayed, 2u);
   ASSERT_EQ(st.in_flight, 1u);
 
-  auto r = cli(broker, {"purge", "pq"});
+  auto r = run_cli(broker, {"purge", "pq"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("removed 4 messages from queue pq"), std::string::npos) << r.out;
   st = queue_stats(*c, "pq");
@@ -53,7 +53,7 @@ TEST(MessengerPurge, PurgeRemovesReadyAndDelayedKeepsLeasedAndSurvivesRestart) {
   }
   EXPECT_EQ(consumer->ack(leased->id).acked, 1u);
   EXPECT_FALSE(consumer->receive(100ms)) << "nothing left to deliver";
-  auto again = cli(broker, {"purge", "pq", "--json"});
+  auto again = run_cli(broker, {"purge", "pq", "--json"});
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(json::parse(again.out)["removed"], 0);
 
@@ -89,7 +89,7 @@ TEST(MessengerStatus, PendingProcessingCompletedFailedUnknownAndRetention) {
   BrokerProcess broker({"--config", cfg});
   auto c = connect(broker);
   auto status_of = [&](uint64_t id) {
-    auto r = cli(broker, {"status", std::to_string(id), "--json"});
+    auto r = run_cli(broker, {"status", std::to_string(id), "--json"});
     EXPECT_TRUE(r.code == 0 || r.code == 2) << r.err;
     const auto lines = json_lines(r.out);
     EXPECT_EQ(lines.size(), 1u) << r.out;
@@ -111,7 +111,7 @@ TEST(MessengerStatus, PendingProcessingCompletedFailedUnknownAndRetention) {
   s = status_of(a.id);
   EXPECT_EQ(s["status"], "processing");
   EXPECT_EQ(s["attempts"], 1);
-  auto human = cli(broker, {"status", std::to_string(a.id)});
+  auto human = run_cli(broker, {"status", std::to_string(a.id)});
   EXPECT_EQ(human.code, 0);
   EXPECT_NE(human.out.find("processing"), std::string::npos) << human.out;
 
@@ -128,10 +128,10 @@ TEST(MessengerStatus, PendingProcessingCompletedFailedUnknownAndRetention) {
   EXPECT_EQ(s["status"], "failed");
   EXPECT_EQ(s["attempts"], 1);
 
-  auto unknown = cli(broker, {"status", "987654321", "--json"});
+  auto unknown = run_cli(broker, {"status", "987654321", "--json"});
   EXPECT_EQ(unknown.code, 2);
   EXPECT_EQ(json::parse(unknown.out)["error"], "UNKNOWN_MESSAGE") << unknown.out;
-  auto unknown_human = cli(broker, {"status", "987654321"});
+  auto unknown_human = run_cli(broker, {"status", "987654321"});
   EXPECT_EQ(unknown_human.code, 2);
   EXPECT_NE(unknown_human.out.find("unknown"), std::string::npos) << unknown_human.out;
 
@@ -148,12 +148,13 @@ TEST(MessengerStatus, PendingProcessingCompletedFailedUnknownAndRetention) {
   }
   EXPECT_EQ(status_of(later[0])["status"], "completed");
   EXPECT_EQ(status_of(later[1])["status"], "completed");
-  auto forgotten = cli(broker, {"status", std::to_string(a.id), "--json"});
+  auto forgotten = run_cli(broker, {"status", std::to_string(a.id), "--json"});
   EXPECT_EQ(forgotten.code, 2) << forgotten.out;
   EXPECT_EQ(json::parse(forgotten.out)["error"], "UNKNOWN_MESSAGE") << forgotten.out;
   EXPECT_EQ(status_of(b.id)["status"], "failed") << "retention concerns completed ones only";
   // several ids in one call: one line each, exit 2 because one is unknown
-  auto several = cli(broker, {"status", std::to_string(a.id), std::to_string(later[1]), "--json"});
+  auto several =
+      run_cli(broker, {"status", std::to_string(a.id), std::to_string(later[1]), "--json"});
   EXPECT_EQ(several.code, 2);
   EXPECT_EQ(json_lines(several.out).size(), 2u) << several.out;
 }
@@ -196,8 +197,8 @@ TEST(MessengerIdempotency, DuplicateKeyAcrossKill9ReturnsTheOriginal) {
   EXPECT_EQ(again2.id, pending.id);
   EXPECT_EQ(again2.status, EnvelopeStatus::kPending);
   // the CLI shows the same
-  auto r =
-      cli(restarted, {"dispatch", "--type", "Job", "--queue", "idem", "--idempotency-key", "k2"});
+  auto r = run_cli(restarted,
+                   {"dispatch", "--type", "Job", "--queue", "idem", "--idempotency-key", "k2"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["duplicate"], true);

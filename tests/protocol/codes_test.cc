@@ -13,7 +13,8 @@ namespace {
 const std::vector<Opcode> kRequests = {
     Opcode::kHello,        Opcode::kPing,        Opcode::kDispatch,      Opcode::kSubscribe,
     Opcode::kCredit,       Opcode::kAck,         Opcode::kNack,          Opcode::kTouch,
-    Opcode::kQueueStats,   Opcode::kQueuePurge,  Opcode::kMessageStatus, Opcode::kFailedList,
+    Opcode::kQueueStats,   Opcode::kQueuePurge,  Opcode::kMessageStatus, Opcode::kOverview,
+    Opcode::kHealth,       Opcode::kMetrics,     Opcode::kBackup,        Opcode::kFailedList,
     Opcode::kFailedGet,    Opcode::kFailedRetry, Opcode::kFailedDelete,  Opcode::kScheduleCreate,
     Opcode::kScheduleList, Opcode::kScheduleGet, Opcode::kScheduleUpdate};
 const std::vector<Opcode> kReplies = {Opcode::kWelcome,
@@ -27,6 +28,10 @@ const std::vector<Opcode> kReplies = {Opcode::kWelcome,
                                       Opcode::kQueueStatsResult,
                                       Opcode::kQueuePurgeResult,
                                       Opcode::kMessageStatusResult,
+                                      Opcode::kOverviewResult,
+                                      Opcode::kHealthResult,
+                                      Opcode::kMetricsResult,
+                                      Opcode::kBackupResult,
                                       Opcode::kFailedListResult,
                                       Opcode::kFailedGetResult,
                                       Opcode::kFailedRetryResult,
@@ -57,7 +62,7 @@ TEST(ErrorCodeTest, KnownValues) {
   EXPECT_FALSE(is_known_error(0xFFFF));
   int known = 0;
   for (uint32_t v = 0; v <= 0xFFFF; ++v) known += is_known_error(static_cast<uint16_t>(v)) ? 1 : 0;
-  EXPECT_EQ(known, 28);  // every ErrorCode enumerator, including kOk
+  EXPECT_EQ(known, 29);  // every ErrorCode enumerator, including kOk
 }
 
 TEST(ErrorCodeTest, CategoryFollowsHundredsDigit) {

@@ -32,10 +32,22 @@ bool contains(std::string_view s, std::string_view part) {
 constexpr std::string_view kFull = R"(
 [server]
 listen = "0.0.0.0:7500"
+admin_listen = "0.0.0.0:7501"
+insecure = true
 data_dir = "/var/lib/symphony"
 log_level = "debug"
+log_format = "json"
 fsync = "interval:50"
 shutdown_grace_ms = 2500
+
+[tls]
+cert = "/etc/symphony/cert.pem"
+key = "/etc/symphony/key.pem"
+client_ca = "/etc/symphony/ca.pem"
+
+[health]
+min_free_disk_mb = 2048
+max_expired_per_minute = 50
 
 [limits]
 max_frame_bytes = 8388608
@@ -102,6 +114,14 @@ void expect_same_config(const BrokerConfig& a, const BrokerConfig& b) {
   const ServerOptions& x = a.server;
   const ServerOptions& y = b.server;
   EXPECT_EQ(x.listen, y.listen);
+  EXPECT_EQ(x.admin_listen, y.admin_listen);
+  EXPECT_EQ(x.insecure, y.insecure);
+  EXPECT_EQ(a.log_format, b.log_format);
+  EXPECT_EQ(x.tls.cert_file, y.tls.cert_file);
+  EXPECT_EQ(x.tls.key_file, y.tls.key_file);
+  EXPECT_EQ(x.tls.client_ca_file, y.tls.client_ca_file);
+  EXPECT_EQ(x.health.min_free_disk_bytes, y.health.min_free_disk_bytes);
+  EXPECT_EQ(x.health.max_expired_per_minute, y.health.max_expired_per_minute);
   EXPECT_EQ(x.data_dir, y.data_dir);
   EXPECT_EQ(a.log_level, b.log_level);
   EXPECT_EQ(x.service.fsync.to_string(), y.service.fsync.to_string());
@@ -184,6 +204,14 @@ TEST_F(ConfigTest, EverySectionIsApplied) {
   apply(kFull);
   const ServerOptions& so = cfg.server;
   EXPECT_EQ(so.listen, "0.0.0.0:7500");
+  EXPECT_EQ(so.admin_listen, "0.0.0.0:7501");
+  EXPECT_TRUE(so.insecure);
+  EXPECT_EQ(cfg.log_format, "json");
+  EXPECT_EQ(so.tls.cert_file, "/etc/symphony/cert.pem");
+  EXPECT_EQ(so.tls.key_file, "/etc/symphony/key.pem");
+  EXPECT_EQ(so.tls.client_ca_file, "/etc/symphony/ca.pem");
+  EXPECT_EQ(so.health.min_free_disk_bytes, uint64_t{2048} << 20);
+  EXPECT_EQ(so.health.max_expired_per_minute, 50u);
   EXPECT_EQ(so.data_dir, "/var/lib/symphony");
   EXPECT_EQ(cfg.log_level, "debug");
   EXPECT_EQ(so.service.fsync.mode, wal::FsyncPolicy::Mode::kInterval);

@@ -25,17 +25,6 @@ ToolResult wal_tool(const std::string& data_dir, const std::vector<std::string>&
   return r;
 }
 
-TempDir::TempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "symphony-wal-tool-test-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 std::vector<nlohmann::json> json_lines(const std::string& text) {
   std::vector<nlohmann::json> out;
   for (const std::string& line : text_lines(text)) out.push_back(nlohmann::json::parse(line));

@@ -11,6 +11,7 @@
 
 #include "client/client.h"
 #include "tests/e2e/broker_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace symphony::testing {
 
@@ -22,20 +23,6 @@ struct ToolResult {
 
 /// Runs `symphony-wal --data-dir DIR args...`.
 ToolResult wal_tool(const std::string& data_dir, const std::vector<std::string>& args);
-
-/// A fresh directory under the temp dir, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 std::vector<nlohmann::json> json_lines(const std::string& text);
 std::vector<std::string> text_lines(const std::string& text);

@@ -53,7 +53,7 @@ inline size_t compare_cores(const Core& original, const RestoredCore& restored_c
   const Core& restored = *restored_core.core;
   size_t leased = 0;
   original.for_each_envelope([&](const Envelope& e) {
-    SCOPED_TRACE(testing::Message()
+    SCOPED_TRACE(::testing::Message()
                  << "envelope " << e.id << " (" << envelope_state_name(e.state) << ")");
     const Envelope* r = restored.find(e.id);
     ASSERT_NE(r, nullptr) << "missing after recovery";
@@ -69,7 +69,7 @@ inline size_t compare_cores(const Core& original, const RestoredCore& restored_c
     const bool cut = e.state == EnvelopeState::kLeased;
     ASSERT_EQ(r->failures.size(), e.failures.size() + (cut ? 1 : 0));
     for (size_t i = 0; i < e.failures.size(); ++i) {
-      SCOPED_TRACE(testing::Message() << "failure " << i);
+      SCOPED_TRACE(::testing::Message() << "failure " << i);
       EXPECT_EQ(r->failures[i].attempt, e.failures[i].attempt);
       EXPECT_EQ(r->failures[i].failed_at_ms, e.failures[i].failed_at_ms);
       EXPECT_EQ(r->failures[i].error, e.failures[i].error);

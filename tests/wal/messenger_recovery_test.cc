@@ -40,7 +40,7 @@ void expect_same_dead_letters(const Core& a, const Core& b) {
   EXPECT_EQ(la.total, lb.total);
   ASSERT_EQ(la.items.size(), lb.items.size());
   for (size_t i = 0; i < la.items.size(); ++i) {
-    SCOPED_TRACE(testing::Message() << "dead letter #" << i);
+    SCOPED_TRACE(::testing::Message() << "dead letter #" << i);
     const protocol::DeadLetterSummary& x = la.items[i];
     const protocol::DeadLetterSummary& y = lb.items[i];
     EXPECT_EQ(x.id, y.id);
@@ -300,7 +300,7 @@ TEST_F(MessengerRecoveryTest, MessengerStateSurvivesRestartAndCompaction) {
   expect_same_schedules(core(), c);
   EXPECT_EQ(c.find_schedule(s_deleted_), nullptr);
   for (MessageId id : acked_) {
-    SCOPED_TRACE(testing::Message() << "acked " << id);
+    SCOPED_TRACE(::testing::Message() << "acked " << id);
     const protocol::MessageStatusItem st = c.status(id);
     EXPECT_EQ(st.code, ErrorCode::kOk);
     EXPECT_EQ(st.status, EnvelopeStatus::kCompleted);
@@ -399,7 +399,7 @@ TEST_F(MessengerRecoveryTest, MessengerStateSurvivesRestartAndCompaction) {
   EXPECT_EQ(c2.find_schedule(s_deleted_), nullptr);
   expect_same_dead_letters(core(), c2);
   for (MessageId id : acked_) {
-    SCOPED_TRACE(testing::Message() << "acked " << id);
+    SCOPED_TRACE(::testing::Message() << "acked " << id);
     const protocol::MessageStatusItem st = c2.status(id);
     EXPECT_EQ(st.code, ErrorCode::kOk);
     EXPECT_EQ(st.status, EnvelopeStatus::kCompleted);
@@ -490,7 +490,7 @@ TEST_F(MessengerRecoveryTest, CompletionOfAnEnvelopeAckedDuringARewriteSurvivesI
   EXPECT_GT(state.base_id(), b) << "the enqueues were dropped";
   std::unique_ptr<RestoredCore> restored = restore(state);
   for (MessageId id : {before, a, b}) {
-    SCOPED_TRACE(testing::Message() << "message " << id);
+    SCOPED_TRACE(::testing::Message() << "message " << id);
     const protocol::MessageStatusItem st = restored->core->status(id);
     EXPECT_EQ(st.code, ErrorCode::kOk);
     EXPECT_EQ(st.status, EnvelopeStatus::kCompleted);

@@ -32,7 +32,7 @@ void expect_same(const EnvelopeRecord& want, const EnvelopeRecord& got) {
   EXPECT_EQ(got.idempotency_key, want.idempotency_key);
   ASSERT_EQ(got.failures.size(), want.failures.size());
   for (size_t i = 0; i < want.failures.size(); ++i) {
-    SCOPED_TRACE(testing::Message() << "failure " << i);
+    SCOPED_TRACE(::testing::Message() << "failure " << i);
     EXPECT_EQ(got.failures[i].attempt, want.failures[i].attempt);
     EXPECT_EQ(got.failures[i].failed_at_ms, want.failures[i].failed_at_ms);
     EXPECT_EQ(got.failures[i].error, want.failures[i].error);
@@ -267,7 +267,7 @@ TEST(RecordCodecTest, EveryRecordTypeRoundTripsFieldByField) {
   EXPECT_EQ(reader.position(), bytes.size());
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
-    SCOPED_TRACE(testing::Message()
+    SCOPED_TRACE(::testing::Message()
                  << "record " << i << " (" << record_type_name(type_of(want[i])) << ")");
     expect_same_record(want[i], got[i]);
   }

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
 #include "wal/group.h"
 #include "wal/log_state.h"
 #include "wal/log_store.h"
@@ -27,30 +28,7 @@
 
 namespace symphony::wal::test {
 
-/// A fresh directory under $TMPDIR (or /tmp), removed with everything in it at destruction.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/symphony-wal-test-XXXXXX";
-    char* made = ::mkdtemp(tmpl.data());
-    EXPECT_NE(made, nullptr) << "mkdtemp failed";
-    path_ = made ? std::string(made) : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  /// A path below the directory (not created).
-  std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using symphony::testing::TempDir;
 
 inline std::unique_ptr<LogStore> open_store(const std::string& dir) {
   std::unique_ptr<LogStore> store;

@@ -1,15 +1,41 @@
 #include "tools/symphony/cli.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "protocol/time_text.h"
 
 namespace symphony::cli {
 
+void Cli::add_connection_options(CLI::App& app) {
+  app.add_option("--token", token, "Auth token sent to the broker")->envname("SYMPHONY_TOKEN");
+  app.add_flag("--tls", tls, "Connect with TLS; the broker's certificate is always verified");
+  app.add_option("--tls-ca", tls_ca,
+                 "PEM CA bundle to verify the broker against (default: $SYMPHONY_TLS_CA, else "
+                 "the system's CAs); implies --tls");
+  app.add_option("--tls-cert", tls_cert,
+                 "PEM client certificate, for a broker that requires one; implies --tls");
+  app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert; implies --tls");
+  app.add_option("--tls-server-name", tls_server_name,
+                 "Name to verify the broker's certificate against, and to send as SNI (default: "
+                 "the host of --server); implies --tls");
+}
+
 void Cli::run(const std::function<int(client::Client&)>& fn) {
   client::ClientOptions options;
   options.client_name = "symphony-cli";
   options.timeout = std::chrono::milliseconds(timeout_ms);
+  options.auth_token = token;
+  options.tls =
+      tls || !tls_ca.empty() || !tls_cert.empty() || !tls_key.empty() || !tls_server_name.empty();
+  options.tls_ca_file = tls_ca;
+  if (options.tls && options.tls_ca_file.empty()) {
+    // only a default: the variable alone does not turn TLS on, so it can stay set for plain brokers
+    if (const char* ca = std::getenv("SYMPHONY_TLS_CA"); ca != nullptr) options.tls_ca_file = ca;
+  }
+  options.tls_cert_file = tls_cert;
+  options.tls_key_file = tls_key;
+  options.tls_server_name = tls_server_name;
   std::string host;
   const auto colon = server.rfind(':');
   if (colon == std::string::npos) {
@@ -51,21 +77,12 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
-json payload_json(const std::string& text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? json(text) : j;
-}
-
 int64_t parse_time_arg(const std::string& text, const std::string& what) {
   int64_t ms = 0;
   if (!protocol::parse_time_ms(text, ms)) {
     throw CLI::ValidationError(what, "expected Unix milliseconds or ISO 8601, got '" + text + "'");
   }
   return ms;
-}
-
-std::string iso_or_none(int64_t unix_ms) {
-  return unix_ms ? protocol::format_iso8601_ms(unix_ms) : std::string("-");
 }
 
 }  // namespace symphony::cli

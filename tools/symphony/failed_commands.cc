@@ -31,18 +31,6 @@ struct FilterArgs {
   }
 };
 
-json summary_json(const protocol::DeadLetterSummary& s) {
-  return {{"id", s.id},
-          {"queue", s.queue},
-          {"type", s.type},
-          {"priority", s.priority},
-          {"attempts", s.attempts},
-          {"created_at", iso_or_none(s.created_at_ms)},
-          {"failed_at", iso_or_none(s.failed_at_ms)},
-          {"error", s.error},
-          {"error_class", s.error_class}};
-}
-
 /// One line per acted-on id, one per failure; exit 2 if anything failed.
 int print_action(const protocol::DeadLetterActionResult& r, const std::string& verb, bool as_json) {
   for (uint64_t id : r.ids) {
@@ -99,7 +87,7 @@ void add_failed_commands(CLI::App& app, Cli& cli) {
               ? fmt::format("{}:{}", res.next_cursor_failed_at_ms, res.next_cursor_id)
               : std::string();
       if (cli.json_output) {
-        for (const auto& s : res.items) print_line(summary_json(s));
+        for (const auto& s : res.items) print_line(protocol::dead_letter_summary_json(s));
         print_line({{"total", res.total}, {"next_cursor", next}});
       } else {
         print_text(fmt::format("{:>10}  {:<16} {:<20} {:>8}  {:<24}  {}", "ID", "QUEUE", "TYPE",
@@ -122,22 +110,7 @@ void add_failed_commands(CLI::App& app, Cli& cli) {
   show->add_option("id", *show_id, "Message id")->required();
   show->callback([&cli, show_id] {
     cli.run([&](client::Client& c) {
-      const auto d = c.failed_get(*show_id);
-      json failures = json::array();
-      for (const auto& f : d.failures) {
-        failures.push_back({{"attempt", f.attempt},
-                            {"failed_at", iso_or_none(f.failed_at_ms)},
-                            {"error", f.error},
-                            {"error_class", f.error_class}});
-      }
-      json headers = json::object();
-      for (const auto& [k, v] : d.headers) headers[k] = v;
-      json j = summary_json(d.summary);
-      j["failures"] = failures;
-      j["headers"] = headers;
-      j["payload"] = payload_json(d.payload);
-      if (!d.metadata.empty()) j["metadata"] = payload_json(d.metadata);
-      if (!d.idempotency_key.empty()) j["idempotency_key"] = d.idempotency_key;
+      const json j = protocol::dead_letter_detail_json(c.failed_get(*show_id));
       if (cli.json_output) {
         print_line(j);
       } else {

@@ -100,17 +100,7 @@ int run_consume(client::Client& c, const ConsumeArgs& a, int timeout_ms) {
 int run_stats(client::Client& c, const std::string& queue) {
   json queues = json::object();
   for (const auto& s : c.stats(queue)) {
-    queues[s.name] = {{"ready", s.ready},
-                      {"delayed", s.delayed},
-                      {"in_flight", s.in_flight},
-                      {"dead", s.dead},
-                      {"consumers", s.consumers},
-                      {"dispatched_total", s.dispatched_total},
-                      {"delivered_total", s.delivered_total},
-                      {"acked_total", s.acked_total},
-                      {"retried_total", s.retried_total},
-                      {"dead_lettered_total", s.dead_lettered_total},
-                      {"expired_total", s.expired_total}};
+    queues[s.name] = protocol::queue_stats_json(s);
   }
   print_line({{"queues", queues}});
   return 0;
@@ -122,7 +112,7 @@ int run_status(client::Client& c, const std::vector<uint64_t>& ids, bool as_json
     if (s.code != protocol::ErrorCode::kOk) {
       code = 2;
       if (as_json) {
-        print_line({{"id", s.id}, {"error", protocol::error_name(s.code)}});
+        print_line(protocol::message_status_json(s));
       } else {
         print_text(
             fmt::format("{}  unknown (never existed, or completed and past retention)", s.id));
@@ -130,11 +120,7 @@ int run_status(client::Client& c, const std::vector<uint64_t>& ids, bool as_json
       continue;
     }
     if (as_json) {
-      print_line({{"id", s.id},
-                  {"status", protocol::status_name(s.status)},
-                  {"queue", s.queue},
-                  {"attempts", s.attempts},
-                  {"at", iso_or_none(s.at_ms)}});
+      print_line(protocol::message_status_json(s));
     } else {
       print_text(fmt::format("{}  {}  queue {}  attempts {}  since {}", s.id,
                              protocol::status_name(s.status), s.queue, s.attempts,

@@ -36,40 +36,9 @@ std::string when_text(const protocol::ScheduleSpec& s) {
   return "";
 }
 
-json schedule_json(const protocol::ScheduleInfo& s) {
-  json headers = json::object();
-  for (const auto& [k, v] : s.spec.headers) headers[k] = v;
-  json j{{"id", s.id},
-         {"name", s.spec.name},
-         {"kind", protocol::schedule_kind_name(s.spec.kind)},
-         {"timezone", s.spec.timezone},
-         {"enabled", s.spec.enabled},
-         {"max_runs", s.spec.max_runs},
-         {"run_count", s.run_count},
-         {"next_run_at", iso_or_none(s.next_run_at_ms)},
-         {"last_run_at", iso_or_none(s.last_run_at_ms)},
-         {"created_at", iso_or_none(s.created_at_ms)},
-         {"message",
-          {{"type", s.spec.type},
-           {"payload", payload_json(s.spec.payload)},
-           {"queue", s.spec.queue},
-           {"priority", s.spec.priority},
-           {"headers", headers}}}};
-  switch (s.spec.kind) {
-    case protocol::ScheduleKind::kOnce: j["at"] = iso_or_none(s.spec.at_ms); break;
-    case protocol::ScheduleKind::kInterval:
-      j["interval_ms"] = s.spec.interval_ms;
-      j["start_at"] = iso_or_none(s.spec.start_at_ms);
-      break;
-    case protocol::ScheduleKind::kCron: j["cron"] = s.spec.cron; break;
-  }
-  if (!s.last_error.empty()) j["last_error"] = s.last_error;
-  return j;
-}
-
 void print_schedule(const protocol::ScheduleInfo& s, bool as_json) {
   if (as_json) {
-    print_line(schedule_json(s));
+    print_line(protocol::schedule_json(s));
     return;
   }
   print_text(fmt::format("{:>8}  {:<20} {:<40} {:<8} runs {:<6} next {}{}", s.id,
@@ -180,9 +149,9 @@ void add_schedule_commands(CLI::App& app, Cli& cli) {
         if (verb == "show") {
           const auto s = c.schedule_get(*id);
           if (cli.json_output) {
-            print_line(schedule_json(s));
+            print_line(protocol::schedule_json(s));
           } else {
-            print_text(schedule_json(s).dump(2));
+            print_text(protocol::schedule_json(s).dump(2));
           }
           return 0;
         }
