@@ -104,7 +104,8 @@ void DeliverWriter::add(const DeliveryHead& head, const MessageBodyView& m) {
   w.str16(kHeaderMessageId);
   w.str16(std::string_view(id_buf, static_cast<size_t>(id_end - id_buf)));
   w.str16(kHeaderDispatchedAt);
-  w.str16(format_iso8601_ms(head.created_at_ms));
+  char at_buf[kIso8601MsMaxBytes];
+  w.str16(std::string_view(at_buf, format_iso8601_ms_to(head.created_at_ms, at_buf)));
   w.raw(m.headers.raw);
   w.blob32(m.metadata);
   w.blob32(m.payload);

@@ -10,18 +10,6 @@
 
 namespace symphony::protocol {
 
-std::string format_iso8601_ms(int64_t unix_ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> tp{milliseconds{unix_ms}};
-  const auto day = floor<days>(tp);
-  const date::year_month_day ymd{day};
-  const date::hh_mm_ss<milliseconds> t{tp - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                     t.hours().count(), t.minutes().count(), t.seconds().count(),
-                     t.subseconds().count());
-}
-
 bool parse_time_ms(const std::string& text, int64_t& unix_ms) {
   if (text.empty()) return false;
   if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {

@@ -108,6 +108,12 @@ TEST(FormatIso8601Test, KnownInstants) {
   EXPECT_EQ(format_iso8601_ms(999), "1970-01-01T00:00:00.999Z");
   EXPECT_EQ(format_iso8601_ms(951782400000), "2000-02-29T00:00:00.000Z");  // leap day
   EXPECT_EQ(format_iso8601_ms(86'399'999), "1970-01-01T23:59:59.999Z");
+  // outside years 0000..9999 the fixed-width fast path hands over to fmt
+  EXPECT_EQ(format_iso8601_ms(253'402'300'800'000), "10000-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601_ms(-62'167'219'200'001), "-001-12-31T23:59:59.999Z");
+  char buf[kIso8601MsMaxBytes];
+  EXPECT_EQ(std::string_view(buf, format_iso8601_ms_to(1700000000123, buf)),
+            "2023-11-14T22:13:20.123Z");
   EXPECT_EQ(format_iso8601_ms(-1), "1969-12-31T23:59:59.999Z");  // floors, not truncates
 }
 
