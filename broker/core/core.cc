@@ -179,6 +179,11 @@ void Core::tick(TimeMs now) {
   }
   idempotency_.expire(now);
   expire_completed(now);
+  if (timers_.size() >= timer_prune_at_) {
+    // amortized O(1) per timer: the next prune waits until the heap has doubled again
+    timers_.prune([this](const TimerHeap::Entry& t) { return timer_live(t); });
+    timer_prune_at_ = std::max(kMinTimerPruneAt, 2 * timers_.size());
+  }
 }
 
 // ---- queries ----

@@ -140,6 +140,8 @@ class Core {
   /// The id the next dispatch will get.
   MessageId next_id() const { return next_id_; }
   size_t envelope_count() const { return envelopes_.size(); }
+  /// Timer heap entries, dead ones included (memory accounting, tests).
+  size_t timer_count() const { return timers_.size(); }
   const CoreOptions& options() const { return options_; }
 
  private:
@@ -203,6 +205,10 @@ class Core {
   std::unordered_map<ConsumerId, Consumer> consumers_;
   /// Mutable: next_wakeup() drops stale entries from the top.
   mutable TimerHeap timers_;
+  /// tick() prunes dead timers once the heap reaches this size (twice the live ones after the
+  /// last prune, at least kMinTimerPruneAt).
+  static constexpr size_t kMinTimerPruneAt = 65536;
+  size_t timer_prune_at_ = kMinTimerPruneAt;
   std::vector<Queue*> dirty_queues_;
   std::vector<ConsumerId> dirty_consumers_;
   MessageId next_id_ = 1;

@@ -420,5 +420,34 @@ TEST_F(CoreSettleTest, JitteredRetryStaysWithinBounds) {
   EXPECT_LE(r.available_at_ms - now, 1500);
 }
 
+TEST_F(CoreSettleTest, AckedLeasesDoNotPileUpInTheTimerHeap) {
+  // A lease's timer is left behind when it is acked (lazy deletion); tick() prunes the dead ones
+  // once the heap has doubled, so a long lease at a high ack rate cannot grow it without bound.
+  subscribe(1, {"default"}, 1000, 30'000);
+  subscribe(2, {"held"}, 1, 30'000);
+  const MessageId held = dispatch_ok("Held", 0, "held");  // stays leased: its timer must survive
+  deliver();
+  ASSERT_EQ(ids_of(sink.take()), std::vector<MessageId>{held});
+  size_t most = 0;
+  for (int round = 0; round < 200; ++round) {
+    for (int i = 0; i < 1000; ++i) dispatch_ok();
+    deliver();
+    for (const Delivery& d : sink.take()) ASSERT_EQ(core().ack(1, d.id, now), ErrorCode::kOk);
+    now += 1;  // 200 ms in all: every lease is still far from its deadline
+    core().tick(now);
+    most = std::max(most, core().timer_count());
+  }
+  // 200,000 acked leases; without pruning every one of them would still be in the heap
+  EXPECT_LT(most, 70'000u);
+  EXPECT_LT(core().timer_count(), 70'000u);
+  // the live lease kept its timer through the prunes: it still expires at its deadline
+  advance_to(kT0 + 30'000 - 1);
+  EXPECT_TRUE(sink.take().empty());
+  advance_to(kT0 + 30'000);
+  const std::vector<Delivery> again = sink.take();
+  ASSERT_EQ(ids_of(again), std::vector<MessageId>{held}) << "redelivered after its lease expired";
+  EXPECT_EQ(again[0].attempt, 2u);
+}
+
 }  // namespace
 }  // namespace symphony::broker::test
