@@ -2,7 +2,7 @@
 # Source it; it sets BIN (the Release binaries) and, after start_broker, BROKER_PID and PORT.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="$ROOT/build/release/bin"
+BIN="${BIN:-$ROOT/build/release/bin}"  # an already-set BIN wins, for a build elsewhere
 
 ensure_built() {
   if [[ ! -x "$BIN/symphonyd" || ! -x "$BIN/symphony-bench" ]]; then

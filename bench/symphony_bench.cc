@@ -1,4 +1,5 @@
-// symphony-bench: load generator for Symphony.
+// symphony-bench: load generator for Symphony, and for Redis Streams and beanstalkd as peers
+// (--target), so the same shapes can be compared (bench/peers.sh).
 //
 //   produce  P producers dispatch --count messages; latency = send (or intended send) -> confirm
 //   consume  C consumers drain --count messages already queued, acking in batches
@@ -8,6 +9,12 @@
 // and latency is measured from it, so a stall shows up in the percentiles instead of slowing
 // the sender down (no coordinated omission). Without --rate, it runs as fast as it can, with
 // --pipeline batches in flight per producer.
+//
+// Against a peer, --batch is the pipelining depth: a producer writes `batch` commands, then reads
+// their replies, and each message's latency runs from its batch's (intended) send time to its own
+// reply. Consumers acknowledge each batch they get (Redis: one XACK per XREADGROUP; beanstalkd:
+// a delete per reserve) with their next request. --pipeline, --queues, --priorities, --delay-ms,
+// --ack-batch, --token and --tls-ca are Symphony's only.
 //
 // Output: a readable table on stderr, or with --json one JSON object on stdout.
 #include <fmt/format.h>
@@ -20,18 +27,25 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <random>
+#include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "bench/beanstalkd_target.h"
+#include "bench/bench_target.h"
 #include "bench/latency_histogram.h"
+#include "bench/redis_target.h"
 #include "client/client.h"
 
 namespace {
 
 using symphony::bench::LatencyHistogram;
+using symphony::bench::PeerTarget;
 using symphony::client::Client;
 using symphony::client::ClientOptions;
 using symphony::client::OutgoingMessage;
@@ -42,8 +56,8 @@ struct Config {
   std::string mode = "e2e";
   std::string queue = "bench";
   int queues = 1;  // > 1: messages spread round robin over <queue>-0 .. <queue>-(queues-1)
-  std::string label;
-  std::string token;   // sent in HELLO, for a broker with auth tokens
+  std::string target = "symphony";  // or "redis", "beanstalkd"
+  std::string token;                // sent in HELLO, for a broker with auth tokens
   std::string tls_ca;  // non-empty: connect with TLS, verifying the broker against this CA
   uint64_t count = 100'000;
   double max_seconds = 60;
@@ -137,6 +151,25 @@ std::vector<uint8_t> parse_priorities(const std::string& text) {
   return out;
 }
 
+/// The open-loop schedule shared by both producer paths: when batch number `batches_sent` (of
+/// `batch` messages) is meant to go out, sleeping until then. Without --rate: now.
+Clock::time_point pace(const Config& cfg, Clock::time_point start, uint64_t batches_sent) {
+  if (cfg.rate <= 0) return Clock::now();
+  const double per_producer_rate = cfg.rate / cfg.producers;
+  const auto intended =
+      start + std::chrono::nanoseconds(static_cast<int64_t>(
+                  1e9 * static_cast<double>(batches_sent * static_cast<uint64_t>(cfg.batch)) /
+                  per_producer_rate));
+  std::this_thread::sleep_until(intended);
+  return intended;
+}
+
+/// The wall-clock time that corresponds to the steady-clock `intended`, for the payload.
+int64_t intended_wall_ns(Clock::time_point intended) {
+  return wall_ns() -
+         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - intended).count();
+}
+
 void run_producer(const Config& cfg, Shared& sh, int index, Clock::time_point start) {
   LatencyHistogram hist;
   try {
@@ -155,8 +188,6 @@ void run_producer(const Config& cfg, Shared& sh, int index, Clock::time_point st
       size_t n;
     };
     std::deque<InFlight> inflight;
-    const bool paced = cfg.rate > 0;
-    const double per_producer_rate = cfg.rate / cfg.producers;
     uint64_t batches_sent = 0;
     auto collect_one = [&] {
       const InFlight f = inflight.front();
@@ -180,20 +211,12 @@ void run_producer(const Config& cfg, Shared& sh, int index, Clock::time_point st
       const uint64_t claimed = sh.to_send.fetch_add(batch.size());
       if (claimed >= cfg.count) break;
       const size_t n = static_cast<size_t>(std::min<uint64_t>(batch.size(), cfg.count - claimed));
-      Clock::time_point intended = Clock::now();
-      if (paced) {
-        intended = start +
-                   std::chrono::nanoseconds(static_cast<int64_t>(
-                       1e9 * static_cast<double>(batches_sent * batch.size()) / per_producer_rate));
-        std::this_thread::sleep_until(intended);
-      }
+      const Clock::time_point intended = pace(cfg, start, batches_sent);
       while (cfg.max_live > 0 && sh.confirmed.load() > sh.acked.load() + cfg.max_live && !sh.stop) {
         std::this_thread::sleep_for(std::chrono::microseconds(200));
       }
       // the payload carries the intended send time, so e2e latency includes any queueing
-      const int64_t t_ns =
-          wall_ns() -
-          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - intended).count();
+      const int64_t t_ns = intended_wall_ns(intended);
       for (size_t i = 0; i < n; ++i) {
         batch[i].message.payload = make_payload(t_ns, cfg.size);
         batch[i].options.priority = prios[rng() % prios.size()];
@@ -252,16 +275,128 @@ void run_consumer(const Config& cfg, Shared& sh, int index) {
   sh.latency.merge(hist);
 }
 
+void run_peer_producer(const Config& cfg, PeerTarget& target, Shared& sh, int index,
+                       Clock::time_point start) {
+  LatencyHistogram hist;
+  try {
+    auto conn = target.producer(index);
+    std::vector<std::string> payloads(static_cast<size_t>(cfg.batch));
+    const bool produce = cfg.mode == "produce";
+    for (uint64_t batches_sent = 0; !sh.stop; ++batches_sent) {
+      const uint64_t claimed = sh.to_send.fetch_add(payloads.size());
+      if (claimed >= cfg.count) break;
+      const size_t n =
+          static_cast<size_t>(std::min<uint64_t>(payloads.size(), cfg.count - claimed));
+      const Clock::time_point intended = pace(cfg, start, batches_sent);
+      while (cfg.max_live > 0 && sh.confirmed.load() > sh.acked.load() + cfg.max_live && !sh.stop) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      const int64_t t_ns = intended_wall_ns(intended);
+      for (size_t i = 0; i < n; ++i) payloads[i] = make_payload(t_ns, cfg.size);
+      conn->send(std::span<const std::string>(payloads.data(), n));
+      uint64_t ok = 0;
+      conn->collect(n, [&](bool reply_ok) {
+        if (!reply_ok) return;
+        ++ok;
+        if (produce) {
+          hist.record(static_cast<uint64_t>(
+              std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - intended)
+                  .count()));
+        }
+      });
+      sh.errors += n - ok;
+      sh.confirmed += ok;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "producer %d: %s\n", index, e.what());
+    ++sh.errors;
+  }
+  std::lock_guard lk(sh.mu);
+  sh.latency.merge(hist);
+}
+
+void run_peer_consumer(const Config& cfg, PeerTarget& target, Shared& sh, int index) {
+  LatencyHistogram hist;
+  try {
+    auto conn = target.consumer(index);
+    const bool e2e = cfg.mode == "e2e";
+    while (!sh.stop && sh.consumed.load() < cfg.count) {
+      const size_t n = conn->receive([&](std::string_view payload) {
+        if (e2e) {
+          const int64_t lat = wall_ns() - payload_time(payload);
+          hist.record(static_cast<uint64_t>(std::max<int64_t>(lat, 0)) / 1000);
+        }
+      });
+      // Counted once delivered: the acknowledgement goes out with the next receive (or finish),
+      // as the Symphony path counts its asynchronous ACKs when sent.
+      sh.consumed += n;
+      sh.acked += n;
+    }
+    conn->finish();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "consumer %d: %s\n", index, e.what());
+    ++sh.errors;
+  }
+  std::lock_guard lk(sh.mu);
+  sh.latency.merge(hist);
+}
+
+std::unique_ptr<PeerTarget> make_peer(const Config& cfg) {
+  symphony::bench::PeerOptions o;
+  const auto colon = cfg.server.rfind(':');
+  o.host = cfg.server.substr(0, colon);
+  o.port = static_cast<uint16_t>(std::stoi(cfg.server.substr(colon + 1)));
+  o.key = cfg.queue;
+  o.prefetch = static_cast<size_t>(cfg.prefetch);
+  if (cfg.target == "redis") return symphony::bench::make_redis_target(o);
+  return symphony::bench::make_beanstalkd_target(o);
+}
+
+/// --mode idle: opens `n` connections (HELLO done), prints one JSON line when all are up, then
+/// holds them for --max-seconds. The broker's memory per connection is measured from outside
+/// (bench/memory.sh reads its VmRSS while they are held).
+int run_idle(const Config& cfg, int n) {
+  std::vector<std::unique_ptr<Client>> held;
+  held.reserve(static_cast<size_t>(n));
+  const auto start = Clock::now();
+  try {
+    for (int i = 0; i < n; ++i) {
+      held.push_back(Client::connect(client_options(cfg)));
+      if (cfg.progress && (i + 1) % 1000 == 0) std::fprintf(stderr, "%d connected\n", i + 1);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "symphony-bench: connection %zu: %s\n", held.size() + 1, e.what());
+    return 1;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("%s\n", nlohmann::json{{"target", cfg.target},
+                                     {"mode", "idle"},
+                                     {"connections", n},
+                                     {"seconds", seconds},
+                                     {"connections_per_s", n / seconds}}
+                          .dump()
+                          .c_str());
+  std::fflush(stdout);
+  std::this_thread::sleep_until(start + std::chrono::duration<double>(cfg.max_seconds));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Config cfg;
-  CLI::App app{"symphony-bench: load generator for Symphony"};
-  app.add_option("--server", cfg.server, "Broker HOST:PORT")->capture_default_str();
-  app.add_option("--mode", cfg.mode, "produce, consume or e2e")
-      ->check(CLI::IsMember({"produce", "consume", "e2e"}))
+  CLI::App app{"symphony-bench: load generator for Symphony, Redis Streams and beanstalkd"};
+  auto* server_opt =
+      app.add_option("--server", cfg.server,
+                     "Broker HOST:PORT (default: 127.0.0.1:7400; redis :6379, beanstalkd :11300)");
+  app.add_option("--mode", cfg.mode,
+                 "produce, consume, e2e, or idle (open --connections and hold them "
+                 "--max-seconds)")
+      ->check(CLI::IsMember({"produce", "consume", "e2e", "idle"}))
       ->capture_default_str();
-  app.add_option("--target", cfg.label, "Label for the results (default: symphony)");
+  app.add_option("--target", cfg.target, "Broker to drive: symphony, redis or beanstalkd")
+      ->check(CLI::IsMember({"symphony", "redis", "beanstalkd"}))
+      ->capture_default_str();
   app.add_option("--queue", cfg.queue, "Queue to use")->capture_default_str();
   app.add_option("--queues", cfg.queues, "Spread messages over this many queues")
       ->check(CLI::Range(1, 1'000'000))
@@ -270,15 +405,21 @@ int main(int argc, char** argv) {
   app.add_option("--tls-ca", cfg.tls_ca, "Connect with TLS, verifying the broker against this CA");
   app.add_option("--count", cfg.count, "Messages in all")->capture_default_str();
   app.add_option("--max-seconds", cfg.max_seconds, "Stop after this long")->capture_default_str();
+  int connections = 1000;
+  app.add_option("--connections", connections, "idle: connections to open and hold")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
   app.add_option("--producers", cfg.producers, "Producer connections")->capture_default_str();
   app.add_option("--consumers", cfg.consumers, "Consumer connections")->capture_default_str();
   app.add_option("--size", cfg.size, "Payload bytes")->capture_default_str();
-  app.add_option("--batch", cfg.batch, "Messages per DISPATCH")->capture_default_str();
+  app.add_option("--batch", cfg.batch, "Messages per DISPATCH; peers: commands pipelined")
+      ->capture_default_str();
   app.add_option("--pipeline", cfg.pipeline, "DISPATCH batches in flight per producer")
       ->capture_default_str();
   app.add_option("--rate", cfg.rate, "Messages/s for all producers (open loop); 0: flat out")
       ->capture_default_str();
-  app.add_option("--prefetch", cfg.prefetch, "Consumer prefetch")->capture_default_str();
+  app.add_option("--prefetch", cfg.prefetch, "Consumer prefetch; redis: XREADGROUP COUNT")
+      ->capture_default_str();
   app.add_option("--ack-batch", cfg.ack_batch, "Ids per ACK")->capture_default_str();
   app.add_option("--max-live", cfg.max_live, "e2e: most unacked messages (0: no limit)")
       ->capture_default_str();
@@ -290,10 +431,39 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet", quiet, "No progress lines");
   CLI11_PARSE(app, argc, argv);
   cfg.progress = !quiet;
-  if (cfg.label.empty()) cfg.label = "symphony";
   if (cfg.producers < 1 || cfg.consumers < 1 || cfg.batch < 1 || cfg.pipeline < 1) {
     std::fprintf(stderr, "symphony-bench: producers, consumers, batch and pipeline must be >= 1\n");
     return 1;
+  }
+  const bool peer = cfg.target != "symphony";
+  if (cfg.mode == "idle") {
+    if (peer) {
+      std::fprintf(stderr, "symphony-bench: --mode idle is for --target symphony only\n");
+      return 1;
+    }
+    return run_idle(cfg, connections);
+  }
+  if (peer) cfg.pipeline = 1;  // --batch is the whole pipelining depth: the JSON then says 1
+  if (peer && (cfg.queues > 1 || cfg.delay_ms > 0 || !cfg.token.empty() || !cfg.tls_ca.empty() ||
+               cfg.prefetch < 1)) {
+    // Silently dropping them would make the comparison look like the same shape when it is not.
+    std::fprintf(stderr,
+                 "symphony-bench: --queues, --delay-ms, --token and --tls-ca are for "
+                 "--target symphony only, and --prefetch must be >= 1\n");
+    return 1;
+  }
+  if (server_opt->count() == 0 && peer) {
+    cfg.server = cfg.target == "redis" ? "127.0.0.1:6379" : "127.0.0.1:11300";
+  }
+  std::unique_ptr<PeerTarget> peer_target;
+  if (peer) {
+    try {
+      peer_target = make_peer(cfg);
+      if (cfg.mode != "produce") peer_target->prepare_consumers(cfg.mode == "consume");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "symphony-bench: %s: %s\n", cfg.target.c_str(), e.what());
+      return 1;
+    }
   }
 
   Shared sh;
@@ -301,12 +471,25 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   if (cfg.mode == "produce" || cfg.mode == "e2e") {
     for (int i = 0; i < cfg.producers; ++i) {
-      threads.emplace_back([&, i] { run_producer(cfg, sh, i, start); });
+      threads.emplace_back([&, i] {
+        if (peer_target) {
+          run_peer_producer(cfg, *peer_target, sh, i, start);
+        } else {
+          run_producer(cfg, sh, i, start);
+        }
+      });
     }
   }
   if (cfg.mode == "consume" || cfg.mode == "e2e") {
-    for (int i = 0; i < cfg.consumers; ++i)
-      threads.emplace_back([&, i] { run_consumer(cfg, sh, i); });
+    for (int i = 0; i < cfg.consumers; ++i) {
+      threads.emplace_back([&, i] {
+        if (peer_target) {
+          run_peer_consumer(cfg, *peer_target, sh, i);
+        } else {
+          run_consumer(cfg, sh, i);
+        }
+      });
+    }
   }
   // progress and the time limit
   std::thread watchdog([&] {
@@ -342,7 +525,7 @@ int main(int argc, char** argv) {
   const uint64_t msgs = cfg.mode == "produce" ? sh.confirmed.load() : sh.consumed.load();
   const auto& h = sh.latency;
 
-  nlohmann::json j{{"target", cfg.label},
+  nlohmann::json j{{"target", cfg.target},
                    {"mode", cfg.mode},
                    {"msgs", msgs},
                    {"seconds", seconds},
@@ -366,7 +549,7 @@ int main(int argc, char** argv) {
                  "%-10s %-8s %10s %8s %12s %8s %8s %8s %8s %9s\n"
                  "%-10s %-8s %10llu %8.2f %12.0f %8llu %8llu %8llu %8llu %9llu\n",
                  "target", "mode", "msgs", "seconds", "msgs/s", "p50 us", "p90 us", "p99 us",
-                 "p99.9 us", "max us", cfg.label.c_str(), cfg.mode.c_str(),
+                 "p99.9 us", "max us", cfg.target.c_str(), cfg.mode.c_str(),
                  static_cast<unsigned long long>(msgs), seconds,
                  static_cast<double>(msgs) / seconds,
                  static_cast<unsigned long long>(h.percentile(50)),
