@@ -35,24 +35,45 @@ for i in $(seq 1 "$RUNS"); do
 done
 echo "median: $(median <"$work/per_msg") bytes per queued 100-byte message ($COUNT queued)"
 
-# both ends hold one descriptor per connection
+# the broker holds one descriptor per connection; each client in symphony-bench holds four (its
+# socket and its own io_context's epoll, eventfd and timerfd), so the connections are spread over
+# processes of at most PER_PROCESS each
 ulimit -n "$(ulimit -Hn)"
-echo "command: symphony-bench --server 127.0.0.1:PORT --mode idle --connections $CONNECTIONS --max-seconds 600"
+PER_PROCESS=$(($(ulimit -n) / 4 - 100))
+echo "command: symphony-bench --server 127.0.0.1:PORT --mode idle --connections N --max-seconds 600" \
+  "in processes of at most $PER_PROCESS connections, $CONNECTIONS in all"
 : >"$work/per_conn"
 for i in $(seq 1 "$RUNS"); do
-  rm -rf "$work/data"
+  rm -rf "$work/data" "$work"/idle.*
   start_broker "$work/data"
   before="$(rss_kib)"
-  coproc IDLE { "$BIN/symphony-bench" --server "127.0.0.1:$PORT" --mode idle \
-    --connections "$CONNECTIONS" --max-seconds 600 --quiet; }
-  read -r line <&"${IDLE[0]}"  # printed once every connection is up
+  pids=()
+  left="$CONNECTIONS"
+  k=0
+  while ((left > 0)); do
+    n=$((left < PER_PROCESS ? left : PER_PROCESS))
+    "$BIN/symphony-bench" --server "127.0.0.1:$PORT" --mode idle --connections "$n" \
+      --max-seconds 600 --quiet >"$work/idle.$k" &
+    pids+=($!)
+    left=$((left - n))
+    k=$((k + 1))
+  done
+  # each prints its line once all its connections are up
+  for _ in $(seq 1 1200); do
+    up=0
+    for ((j = 0; j < k; j++)); do [[ -s "$work/idle.$j" ]] && up=$((up + 1)); done
+    ((up == k)) && break
+    sleep 0.1
+  done
   sleep 1
   held="$(rss_kib)"
-  kill "$IDLE_PID" 2>/dev/null || true
-  wait "$IDLE_PID" 2>/dev/null || true
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
   stop_broker
+  if ((up != k)); then echo "run $i: only $up of $k bench processes got all their connections"; exit 1; fi
   per="$(awk -v a="$held" -v b="$before" -v n="$CONNECTIONS" 'BEGIN{printf "%.0f", (a-b)*1024/n}')"
-  echo "run $i: $line; VmRSS before ${before} KiB, held ${held} KiB: ${per} bytes per connection"
+  echo "run $i: $(cat "$work"/idle.* | tr '\n' ' ')"
+  echo "run $i: VmRSS before ${before} KiB, held ${held} KiB: ${per} bytes per connection"
   echo "$per" >>"$work/per_conn"
 done
 echo "median: $(median <"$work/per_conn") bytes per idle connection ($CONNECTIONS held)"

@@ -58,6 +58,7 @@ struct Config {
   int queues = 1;  // > 1: messages spread round robin over <queue>-0 .. <queue>-(queues-1)
   std::string target = "symphony";  // or "redis", "beanstalkd"
   std::string token;                // sent in HELLO, for a broker with auth tokens
+  bool idempotency_keys = true;     // the client default: a random key per message
   std::string tls_ca;  // non-empty: connect with TLS, verifying the broker against this CA
   uint64_t count = 100'000;
   double max_seconds = 60;
@@ -126,6 +127,7 @@ ClientOptions client_options(const Config& c) {
   o.port = static_cast<uint16_t>(std::stoi(c.server.substr(colon + 1)));
   o.client_name = "symphony-bench";
   o.auth_token = c.token;
+  o.auto_idempotency_keys = c.idempotency_keys;
   o.tls = !c.tls_ca.empty();
   o.tls_ca_file = c.tls_ca;
   o.timeout = std::chrono::seconds(60);
@@ -402,6 +404,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
   app.add_option("--token", cfg.token, "Auth token sent in HELLO");
+  app.add_flag("!--no-idempotency-keys", cfg.idempotency_keys,
+               "Send messages without the client's automatic idempotency keys");
   app.add_option("--tls-ca", cfg.tls_ca, "Connect with TLS, verifying the broker against this CA");
   app.add_option("--count", cfg.count, "Messages in all")->capture_default_str();
   app.add_option("--max-seconds", cfg.max_seconds, "Stop after this long")->capture_default_str();
