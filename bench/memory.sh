@@ -4,7 +4,7 @@
 # connections opened (HELLO done) and held, (VmRSS held - VmRSS before) / CONNECTIONS. RUNS runs
 # each, medians reported. Extra arguments go to the queued-message symphony-bench run (for
 # example --queues 1000).
-# usage: bench/memory.sh [COUNT] [RUNS] [CONNECTIONS] [symphony-bench args...]
+# usage: bench/memory.sh [COUNT] [RUNS] [CONNECTIONS (0: skip)] [symphony-bench args...]
 source "$(dirname "$0")/lib.sh"
 COUNT="${1:-1000000}"
 RUNS="${2:-3}"
@@ -35,6 +35,7 @@ for i in $(seq 1 "$RUNS"); do
 done
 echo "median: $(median <"$work/per_msg") bytes per queued 100-byte message ($COUNT queued)"
 
+((CONNECTIONS > 0)) || exit 0
 # the broker holds one descriptor per connection; each client in symphony-bench holds four (its
 # socket and its own io_context's epoll, eventfd and timerfd), so the connections are spread over
 # processes of at most PER_PROCESS each

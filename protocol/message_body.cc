@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include "protocol/wire.h"
 
 namespace symphony::protocol {
@@ -15,13 +17,33 @@ size_t message_body_size(const MessageBodyView& m) {
          m.payload.size();
 }
 
+namespace {
+
+template <typename T>
+char* put(char* out, T v) {
+  std::memcpy(out, &v, sizeof(T));  // little-endian, like ByteWriter
+  return out + sizeof(T);
+}
+
+char* put_bytes(char* out, std::string_view s) {
+  if (!s.empty()) std::memcpy(out, s.data(), s.size());
+  return out + s.size();
+}
+
+}  // namespace
+
+void write_message_body(char* out, const MessageBodyView& m) {
+  out = put_bytes(put(out, static_cast<uint16_t>(m.type.size())), m.type);
+  out = put(out, m.headers.count);
+  out = put_bytes(put(out, static_cast<uint32_t>(m.headers.raw.size())), m.headers.raw);
+  out = put_bytes(put(out, static_cast<uint32_t>(m.metadata.size())), m.metadata);
+  put_bytes(put(out, static_cast<uint32_t>(m.payload.size())), m.payload);
+}
+
 void append_message_body(std::string& out, const MessageBodyView& m) {
-  ByteWriter w(out);
-  w.str16(m.type);
-  w.u16(m.headers.count);
-  w.blob32(m.headers.raw);
-  w.blob32(m.metadata);
-  w.blob32(m.payload);
+  const size_t at = out.size();
+  out.resize(at + message_body_size(m));
+  write_message_body(out.data() + at, m);
 }
 
 bool parse_message_body(std::string_view blob, MessageBodyView& out) {

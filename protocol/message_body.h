@@ -30,7 +30,11 @@ struct MessageBodyView {
   std::string_view payload;
 };
 
+/// Bytes write_message_body() writes. The validator keeps the type under 64 KiB and the other
+/// parts under 4 GiB, which the length prefixes need.
 size_t message_body_size(const MessageBodyView& m);
+/// Writes exactly message_body_size(m) bytes at `out`.
+void write_message_body(char* out, const MessageBodyView& m);
 void append_message_body(std::string& out, const MessageBodyView& m);
 /// False when `blob` is not a well-formed MessageBody (a damaged log record, say).
 bool parse_message_body(std::string_view blob, MessageBodyView& out);

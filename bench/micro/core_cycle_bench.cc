@@ -34,7 +34,7 @@ constexpr uint32_t kLeaseMs = 1000;
 /// (BM_DeliverEncode measures that).
 class IdSink : public broker::DeliverySink {
  public:
-  void on_deliver(ConsumerId, const broker::Envelope& e) override { ids.push_back(e.id); }
+  void on_deliver(ConsumerId, const broker::Delivery& d) override { ids.push_back(d.envelope.id); }
   std::vector<MessageId> ids;
 };
 

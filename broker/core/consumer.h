@@ -1,7 +1,6 @@
 #pragma once
 // A consumer: one subscribed session, its queues, its prefetch window and the leases it holds.
 #include <cstdint>
-#include <unordered_set>
 #include <vector>
 
 #include "broker/core/types.h"
@@ -21,13 +20,12 @@ struct Consumer {
   std::vector<Subscription> subscriptions;
   uint32_t prefetch = 0;  ///< most unsettled deliveries at once; 0 pauses delivery
   uint32_t lease_ms = 0;
-  std::unordered_set<MessageId> leases;
+  /// Leases held (the core's lease table says which).
+  uint32_t leased = 0;
   /// Set while the consumer is in the core's list of consumers that gained credit.
   bool dirty = false;
 
-  uint32_t credit() const {
-    return prefetch > leases.size() ? prefetch - static_cast<uint32_t>(leases.size()) : 0;
-  }
+  uint32_t credit() const { return prefetch > leased ? prefetch - leased : 0; }
   Subscription* subscription_for(const Queue* q) {
     for (Subscription& s : subscriptions) {
       if (s.queue == q) return &s;

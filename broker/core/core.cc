@@ -10,9 +10,9 @@ namespace symphony::broker {
 
 using protocol::ErrorCode;
 
-std::string_view message_type(const Envelope& e) {
+std::string_view message_type(std::string_view body) {
   protocol::MessageBodyView v;
-  return protocol::parse_message_body(e.body, v) ? v.type : std::string_view();
+  return protocol::parse_message_body(body, v) ? v.type : std::string_view();
 }
 
 protocol::EnvelopeStatus status_of(EnvelopeState state) {
@@ -50,10 +50,11 @@ Queue& Core::queue_for(std::string_view name) {
   if (it != queues_.end()) return *it->second;
   auto declared = options_.queues.find(name);
   const bool is_declared = declared != options_.queues.end();
-  auto q = std::make_unique<Queue>(std::string(name),
+  auto q = std::make_unique<Queue>(std::string(name), static_cast<uint32_t>(queue_list_.size()),
                                    is_declared ? declared->second : QueueSettings{}, is_declared);
   Queue& ref = *q;
   queues_.emplace(std::string(name), std::move(q));
+  queue_list_.push_back(&ref);
   return ref;
 }
 
@@ -72,17 +73,58 @@ Consumer* Core::find_consumer(ConsumerId id) {
 }
 
 Envelope* Core::find_mutable(MessageId id) {
-  auto it = envelopes_.find(id);
-  return it == envelopes_.end() ? nullptr : &it->second;
+  return envelopes_.find(id);
 }
 
-const Envelope* Core::find(MessageId id) const {
-  auto it = envelopes_.find(id);
-  return it == envelopes_.end() ? nullptr : &it->second;
+std::optional<EnvelopeView> Core::find(MessageId id) const {
+  const Envelope* e = envelopes_.find(id);
+  if (!e) return std::nullopt;
+  return view(*e);
+}
+
+const EnvelopeExtras* Core::extras_of(MessageId id) const {
+  if (extras_.empty()) return nullptr;  // the common case: no envelope has any
+  auto it = extras_.find(id);
+  return it == extras_.end() ? nullptr : &it->second;
+}
+
+std::span<const Failure> Core::failures_of(MessageId id) const {
+  const EnvelopeExtras* x = extras_of(id);
+  return x ? std::span<const Failure>(x->failures) : std::span<const Failure>();
+}
+
+TimeMs Core::failed_at(const Envelope& e) const {
+  const std::span<const Failure> f = failures_of(e.id);
+  return f.empty() ? e.created_at_ms : f.back().failed_at_ms;
+}
+
+EnvelopeView Core::view(const Envelope& e) const {
+  EnvelopeView v;
+  v.id = e.id;
+  v.queue = queue_of(e).name();
+  v.created_at_ms = e.created_at_ms;
+  v.available_at_ms = e.available_at_ms;
+  v.attempts = e.attempts;
+  v.max_retries = e.max_retries;
+  v.priority = e.priority;
+  v.state = e.state;
+  v.body = e.body();
+  if (const EnvelopeExtras* x = extras_of(e.id)) {
+    v.idempotency_key = x->idempotency_key;
+    v.failures = x->failures;
+  }
+  if (e.state == EnvelopeState::kLeased) {
+    if (auto it = leases_.find(e.id); it != leases_.end()) {
+      v.lease_holder = it->second.holder;
+      v.lease_deadline_ms = it->second.deadline_ms;
+      v.leased_at_ms = it->second.leased_at_ms;
+    }
+  }
+  return v;
 }
 
 const RetryPolicy& Core::policy_for(const Envelope& e) const {
-  return options_.retry.for_type(message_type(e));
+  return options_.retry.for_type(message_type(e.body()));
 }
 
 void Core::mark_dirty(Queue& q) {
@@ -99,27 +141,32 @@ void Core::mark_dirty(Consumer& c) {
   }
 }
 
-uint64_t Core::record_bytes(const Envelope& e) {
+uint64_t Core::record_bytes(const Envelope& e) const {
   // the fixed part of an EnvelopeRecord is about 48 bytes, plus its strings
-  return 64 + e.queue->name().size() + e.idempotency_key.size() + e.body.size();
+  const EnvelopeExtras* x = extras_of(e.id);
+  return 64 + queue_of(e).name().size() + (x ? x->idempotency_key.size() : 0) + e.body_size;
 }
 
 void Core::erase_envelope(MessageId id) {
-  auto it = envelopes_.find(id);
-  if (it == envelopes_.end()) return;
-  live_bytes_ -= std::min(live_bytes_, record_bytes(it->second));
-  envelopes_.erase(it);
+  const Envelope* e = envelopes_.find(id);
+  if (!e) return;
+  live_bytes_ -= std::min(live_bytes_, record_bytes(*e));
+  if (!extras_.empty()) extras_.erase(id);
+  envelopes_.erase(id);
 }
 
 void Core::log_envelope(const Envelope& e, bool snapshot) {
+  const EnvelopeExtras* x = extras_of(e.id);
   std::vector<wal::FailureView> failures;
-  failures.reserve(e.failures.size());
-  for (const Failure& f : e.failures) {
-    failures.push_back({f.attempt, f.failed_at_ms, f.error, f.error_class});
+  if (x) {
+    failures.reserve(x->failures.size());
+    for (const Failure& f : x->failures) {
+      failures.push_back({f.attempt, f.failed_at_ms, f.error, f.error_class});
+    }
   }
   wal::EnvelopeRecord rec;
   rec.id = e.id;
-  rec.queue = e.queue->name();
+  rec.queue = queue_of(e).name();
   rec.priority = e.priority;
   // a compaction snapshot of a leased envelope must say so: the ack or nack that follows it in
   // the log is legal only for a leased envelope
@@ -130,8 +177,8 @@ void Core::log_envelope(const Envelope& e, bool snapshot) {
   rec.available_at_ms = e.available_at_ms;
   rec.attempts = e.attempts;
   rec.max_retries = e.max_retries;
-  rec.idempotency_key = e.idempotency_key;
-  rec.body = e.body;
+  if (x) rec.idempotency_key = x->idempotency_key;
+  rec.body = e.body();
   log_.append_envelope(rec, failures, snapshot);
 }
 
@@ -171,7 +218,7 @@ void Core::tick(TimeMs now) {
     }
     Envelope& e = *find_mutable(t.id);
     if (t.kind == TimerHeap::Kind::kAvailable) {
-      --e.queue->delayed;
+      --queue_of(e).delayed;
       make_ready(e);
     } else {
       return_lease(e, wal::ReturnReason::kLeaseExpired, now);
@@ -194,12 +241,14 @@ bool Core::timer_live(const TimerHeap::Entry& t) const {
     return it != schedules_.end() && it->second.info.spec.enabled &&
            it->second.info.next_run_at_ms == t.due;
   }
-  const Envelope* e = find(t.id);
+  const Envelope* e = envelopes_.find(t.id);
   if (!e) return false;
   if (t.kind == TimerHeap::Kind::kAvailable) {
     return e->state == EnvelopeState::kDelayed && e->available_at_ms == t.due;
   }
-  return e->state == EnvelopeState::kLeased && e->lease_deadline_ms == t.due;
+  if (e->state != EnvelopeState::kLeased) return false;
+  auto it = leases_.find(t.id);
+  return it != leases_.end() && it->second.deadline_ms == t.due;
 }
 
 std::optional<TimeMs> Core::next_wakeup() const {

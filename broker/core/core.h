@@ -25,6 +25,7 @@
 #include "broker/core/core_options.h"
 #include "broker/core/delivery_sink.h"
 #include "broker/core/envelope.h"
+#include "broker/core/envelope_store.h"
 #include "broker/core/idempotency_index.h"
 #include "broker/core/message_validator.h"
 #include "broker/core/queue.h"
@@ -131,11 +132,12 @@ class Core {
   std::vector<const Queue*> queues() const;
   size_t dead_count() const { return dead_index_.size(); }
   size_t schedule_count() const { return schedules_.size(); }
-  const Envelope* find(MessageId id) const;
-  /// Visits every live envelope (any order).
+  /// Everything known of a live envelope; views valid until the next command.
+  std::optional<EnvelopeView> find(MessageId id) const;
+  /// Visits every live envelope (any order), as EnvelopeView.
   template <typename F>
   void for_each_envelope(F&& fn) const {
-    for (const auto& [id, e] : envelopes_) fn(e);
+    envelopes_.for_each([&](const Envelope& e) { fn(view(e)); });
   }
   /// The id the next dispatch will get.
   MessageId next_id() const { return next_id_; }
@@ -154,6 +156,16 @@ class Core {
   Queue& queue_for(std::string_view name);
   Consumer* find_consumer(ConsumerId id);
   Envelope* find_mutable(MessageId id);
+  Queue& queue_of(const Envelope& e) const { return *queue_list_[e.queue]; }
+  /// The lease of a leased envelope (the core keeps one for each).
+  Lease& lease_of(const Envelope& e) { return leases_.find(e.id)->second; }
+  const EnvelopeExtras* extras_of(MessageId id) const;
+  /// Creates the extras on first use.
+  EnvelopeExtras& extras_for(MessageId id) { return extras_[id]; }
+  std::span<const Failure> failures_of(MessageId id) const;
+  /// The failed_at of a dead letter: its last failure, else its creation.
+  TimeMs failed_at(const Envelope& e) const;
+  EnvelopeView view(const Envelope& e) const;
   const RetryPolicy& policy_for(const Envelope& e) const;
   /// The queue for a dispatch or subscription: QUEUE_NOT_FOUND for an undeclared one in strict
   /// mode.
@@ -179,6 +191,7 @@ class Core {
   Envelope* ready_top(Queue& q);
   void lease(Envelope& e, Consumer& c, TimeMs now);
   void end_lease(Envelope& e);
+  bool holds_lease(const Envelope& e, ConsumerId consumer) const;
   /// Delivery -> settlement time of the current lease, into the queue's metrics.
   void observe_processing(Envelope& e, TimeMs now);
   void return_lease(Envelope& e, wal::ReturnReason reason, TimeMs now);
@@ -189,7 +202,7 @@ class Core {
   void mark_dirty(Consumer& c);
   void log_envelope(const Envelope& e, bool snapshot = false);
   void erase_envelope(MessageId id);
-  static uint64_t record_bytes(const Envelope& e);
+  uint64_t record_bytes(const Envelope& e) const;
   /// False when the timer's envelope has since left that state or time (lazy deletion).
   bool timer_live(const TimerHeap::Entry& t) const;
 
@@ -201,7 +214,13 @@ class Core {
   std::mt19937_64 random_;
 
   std::unordered_map<std::string, std::unique_ptr<Queue>, Hash, std::equal_to<>> queues_;
-  std::unordered_map<MessageId, Envelope> envelopes_;
+  /// Every queue by Queue::index() (an envelope names its queue by index, in 4 bytes).
+  std::vector<Queue*> queue_list_;
+  EnvelopeStore envelopes_;
+  /// One per leased envelope.
+  std::unordered_map<MessageId, Lease> leases_;
+  /// Idempotency keys and failure histories, for the envelopes that have them.
+  std::unordered_map<MessageId, EnvelopeExtras> extras_;
   std::unordered_map<ConsumerId, Consumer> consumers_;
   /// Mutable: next_wakeup() drops stale entries from the top.
   mutable TimerHeap timers_;

@@ -59,7 +59,7 @@ ErrorCode Core::set_prefetch(ConsumerId consumer, uint32_t prefetch, protocol::C
   if (!c) return ErrorCode::kNotSubscribed;
   c->prefetch = std::min(prefetch, options_.max_prefetch);
   mark_dirty(*c);
-  out = {c->prefetch, static_cast<uint32_t>(c->leases.size())};
+  out = {c->prefetch, c->leased};
   return ErrorCode::kOk;
 }
 
@@ -67,7 +67,7 @@ Envelope* Core::ready_top(Queue& q) {
   while (!q.ready.empty()) {
     const ReadyHeap::Entry& top = q.ready.top();
     Envelope* e = find_mutable(top.id);
-    if (e && e->state == EnvelopeState::kReady && e->queue == &q &&
+    if (e && e->state == EnvelopeState::kReady && e->queue == q.index() &&
         ReadyHeap::make_key(e->priority, e->available_at_ms) == top.key) {
       return e;
     }
@@ -77,22 +77,21 @@ Envelope* Core::ready_top(Queue& q) {
 }
 
 void Core::lease(Envelope& e, Consumer& c, TimeMs now) {
-  Queue& q = *e.queue;
+  Queue& q = queue_of(e);
   q.ready.pop();  // `e` is the top of its queue's heap
   e.state = EnvelopeState::kLeased;
   ++e.attempts;
-  e.lease_holder = c.id;
-  e.lease_deadline_ms = now + lease_ms_for(c, q);
-  e.leased_at_ms = now;
-  c.leases.insert(e.id);
+  const TimeMs deadline = now + lease_ms_for(c, q);
+  leases_.insert_or_assign(e.id, Lease{c.id, deadline, now});
+  ++c.leased;
   ++q.in_flight;
   ++q.metrics.delivered;
   if (e.attempts == 1) {
     q.metrics.end_to_end.observe(static_cast<double>(now - e.created_at_ms) / 1000.0);
   }
-  timers_.push(e.lease_deadline_ms, e.id, TimerHeap::Kind::kLeaseDeadline);
-  log_.append(wal::LeasedRecord{e.id, c.id, e.lease_deadline_ms, e.attempts});
-  sink_.on_deliver(c.id, e);
+  timers_.push(deadline, e.id, TimerHeap::Kind::kLeaseDeadline);
+  log_.append(wal::LeasedRecord{e.id, c.id, deadline, e.attempts});
+  sink_.on_deliver(c.id, Delivery{e, q.name(), deadline});
 }
 
 void Core::fill_consumer(Consumer& c, TimeMs now) {
@@ -101,7 +100,7 @@ void Core::fill_consumer(Consumer& c, TimeMs now) {
     Envelope* best = nullptr;
     for (Subscription& s : c.subscriptions) {
       Envelope* head = ready_top(*s.queue);
-      if (head && (!best || ReadyHeap::before(s.queue->ready.top(), best->queue->ready.top()))) {
+      if (head && (!best || ReadyHeap::before(s.queue->ready.top(), queue_of(*best).ready.top()))) {
         best = head;
       }
     }
@@ -145,35 +144,43 @@ void Core::feed_queue(Queue& q, TimeMs now) {
 
 // ---- settling ----
 
+bool Core::holds_lease(const Envelope& e, ConsumerId consumer) const {
+  if (e.state != EnvelopeState::kLeased) return false;
+  auto it = leases_.find(e.id);
+  return it != leases_.end() && it->second.holder == consumer;
+}
+
 void Core::end_lease(Envelope& e) {
-  if (Consumer* c = find_consumer(e.lease_holder)) {
-    c->leases.erase(e.id);
-    mark_dirty(*c);
+  auto it = leases_.find(e.id);
+  if (it != leases_.end()) {
+    if (Consumer* c = find_consumer(it->second.holder)) {
+      --c->leased;
+      mark_dirty(*c);
+    }
+    leases_.erase(it);
   }
-  --e.queue->in_flight;
-  e.lease_holder = 0;
-  e.lease_deadline_ms = 0;
+  --queue_of(e).in_flight;
 }
 
 void Core::observe_processing(Envelope& e, TimeMs now) {
-  const TimeMs ms = now - e.leased_at_ms;
-  e.queue->metrics.processing.observe(static_cast<double>(ms) / 1000.0);
-  e.queue->metrics.rates().add_processing(now, ms);
+  const TimeMs ms = now - lease_of(e).leased_at_ms;
+  Queue& q = queue_of(e);
+  q.metrics.processing.observe(static_cast<double>(ms) / 1000.0);
+  q.metrics.rates().add_processing(now, ms);
 }
 
 ErrorCode Core::ack(ConsumerId consumer, MessageId id, TimeMs now) {
   now = advance(now);
   Envelope* e = find_mutable(id);
   if (!e) return ErrorCode::kUnknownMessage;
-  if (e->state != EnvelopeState::kLeased || e->lease_holder != consumer) {
-    return ErrorCode::kNotLeaseHolder;
-  }
+  if (!holds_lease(*e, consumer)) return ErrorCode::kNotLeaseHolder;
   observe_processing(*e, now);
   end_lease(*e);
-  ++e->queue->metrics.acked;
-  e->queue->metrics.rates().add(now, RateWindow::Event::kAcked);
+  Queue& q = queue_of(*e);
+  ++q.metrics.acked;
+  q.metrics.rates().add(now, RateWindow::Event::kAcked);
   log_.append(wal::AckedRecord{id, now});
-  remember_completed(id, *e->queue, now);
+  remember_completed(id, q, now);
   erase_envelope(id);
   return ErrorCode::kOk;
 }
@@ -181,10 +188,11 @@ ErrorCode Core::ack(ConsumerId consumer, MessageId id, TimeMs now) {
 void Core::dead_letter(Envelope& e, std::string_view error, std::string_view error_class,
                        TimeMs now) {
   e.state = EnvelopeState::kDead;
-  ++e.queue->dead;
+  Queue& q = queue_of(e);
+  ++q.dead;
   dead_index_.emplace(now, e.id);
-  ++e.queue->metrics.dead_lettered;
-  e.queue->metrics.rates().add(now, RateWindow::Event::kFailed);
+  ++q.metrics.dead_lettered;
+  q.metrics.rates().add(now, RateWindow::Event::kFailed);
   log_.append(wal::DeadLetteredRecord{e.id, e.attempts, now, error, error_class});
 }
 
@@ -198,14 +206,15 @@ protocol::NackResultItem Core::nack(ConsumerId consumer, const protocol::NackIte
     res.code = ErrorCode::kUnknownMessage;
     return res;
   }
-  if (e->state != EnvelopeState::kLeased || e->lease_holder != consumer) {
+  if (!holds_lease(*e, consumer)) {
     res.code = ErrorCode::kNotLeaseHolder;
     return res;
   }
   if (item.mode != protocol::NackMode::kRelease) observe_processing(*e, now);
   end_lease(*e);
+  Queue& q = queue_of(*e);
   if (item.mode == protocol::NackMode::kRelease) {
-    ++e->queue->metrics.released;
+    ++q.metrics.released;
     --e->attempts;  // handed back unprocessed: this delivery does not count
     make_ready(*e);
     log_.append(wal::ReturnedRecord{e->id, e->attempts, wal::ReturnReason::kReleased, now});
@@ -213,9 +222,9 @@ protocol::NackResultItem Core::nack(ConsumerId consumer, const protocol::NackIte
     res.available_at_ms = e->available_at_ms;
     return res;
   }
-  e->failures.push_back({e->attempts, now, std::string(item.error), std::string(item.error_class)});
-  ++(item.mode == protocol::NackMode::kFatal ? e->queue->metrics.nacked_fatal
-                                             : e->queue->metrics.nacked_retryable);
+  extras_for(e->id).failures.push_back(
+      {e->attempts, now, std::string(item.error), std::string(item.error_class)});
+  ++(item.mode == protocol::NackMode::kFatal ? q.metrics.nacked_fatal : q.metrics.nacked_retryable);
   if (item.mode == protocol::NackMode::kFatal || e->attempts > e->max_retries) {
     dead_letter(*e, item.error, item.error_class, now);
     res.outcome = protocol::NackOutcome::kDeadLettered;
@@ -224,8 +233,8 @@ protocol::NackResultItem Core::nack(ConsumerId consumer, const protocol::NackIte
   const RetryPolicy& policy = policy_for(*e);
   const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
   e->available_at_ms = now + policy.delay_for(e->attempts, unit);
-  ++e->queue->metrics.retried;
-  e->queue->metrics.rates().add(now, RateWindow::Event::kRetried);
+  ++q.metrics.retried;
+  q.metrics.rates().add(now, RateWindow::Event::kRetried);
   schedule_available(*e, now);
   log_.append(wal::RetryScheduledRecord{e->id, e->attempts, now, e->available_at_ms, item.error,
                                         item.error_class});
@@ -244,16 +253,17 @@ protocol::TouchResultItem Core::touch(ConsumerId consumer, MessageId id, uint32_
     res.code = ErrorCode::kUnknownMessage;
     return res;
   }
-  if (e->state != EnvelopeState::kLeased || e->lease_holder != consumer) {
+  if (!holds_lease(*e, consumer)) {
     res.code = ErrorCode::kNotLeaseHolder;
     return res;
   }
   const Consumer* c = find_consumer(consumer);
   const uint32_t ms =
-      std::min(extend_ms ? extend_ms : lease_ms_for(*c, *e->queue), options_.max_lease_ms);
-  e->lease_deadline_ms = now + ms;
-  timers_.push(e->lease_deadline_ms, id, TimerHeap::Kind::kLeaseDeadline);
-  res.lease_deadline_ms = e->lease_deadline_ms;
+      std::min(extend_ms ? extend_ms : lease_ms_for(*c, queue_of(*e)), options_.max_lease_ms);
+  Lease& l = lease_of(*e);
+  l.deadline_ms = now + ms;
+  timers_.push(l.deadline_ms, id, TimerHeap::Kind::kLeaseDeadline);
+  res.lease_deadline_ms = l.deadline_ms;
   return res;
 }
 
@@ -263,10 +273,12 @@ void Core::return_lease(Envelope& e, wal::ReturnReason reason, TimeMs now) {
   const std::string_view error_class = expired ? wal::kLeaseExpiredClass : wal::kConsumerGoneClass;
   end_lease(e);
   if (expired) {
-    ++e.queue->metrics.expired;
-    e.queue->metrics.rates().add(now, RateWindow::Event::kExpired);
+    Queue& q = queue_of(e);
+    ++q.metrics.expired;
+    q.metrics.rates().add(now, RateWindow::Event::kExpired);
   }
-  e.failures.push_back({e.attempts, now, std::string(error), std::string(error_class)});
+  extras_for(e.id).failures.push_back(
+      {e.attempts, now, std::string(error), std::string(error_class)});
   if (e.attempts > e.max_retries) {
     // a message that keeps killing or stalling its consumers ends in the dead-letter set
     dead_letter(e, error, error_class, now);
@@ -280,7 +292,13 @@ void Core::disconnect(ConsumerId consumer, TimeMs now) {
   now = advance(now);
   Consumer* c = find_consumer(consumer);
   if (!c) return;
-  std::vector<MessageId> held(c->leases.begin(), c->leases.end());
+  // Leases are kept by envelope, so this walks all of them: a disconnect is rare next to the
+  // acks that find a lease by id.
+  std::vector<MessageId> held;
+  held.reserve(c->leased);
+  for (const auto& [id, l] : leases_) {
+    if (l.holder == consumer) held.push_back(id);
+  }
   std::sort(held.begin(), held.end());  // deterministic log order
   for (MessageId id : held) {
     if (Envelope* e = find_mutable(id)) return_lease(*e, wal::ReturnReason::kConsumerGone, now);

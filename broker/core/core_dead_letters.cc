@@ -13,18 +13,14 @@ using protocol::ErrorCode;
 
 namespace {
 
-TimeMs failed_at(const Envelope& e) {
-  return e.failures.empty() ? e.created_at_ms : e.failures.back().failed_at_ms;
-}
-
-protocol::DeadLetterSummary summarize(const Envelope& e) {
+protocol::DeadLetterSummary summarize(const EnvelopeView& e) {
   protocol::DeadLetterSummary s;
   s.id = e.id;
-  s.queue = e.queue->name();
-  s.type = message_type(e);
+  s.queue = e.queue;
+  s.type = message_type(e.body);
   s.priority = e.priority;
   s.created_at_ms = e.created_at_ms;
-  s.failed_at_ms = failed_at(e);
+  s.failed_at_ms = e.failures.empty() ? e.created_at_ms : e.failures.back().failed_at_ms;
   s.attempts = e.attempts;
   if (!e.failures.empty()) {
     s.error = e.failures.back().error;
@@ -36,11 +32,11 @@ protocol::DeadLetterSummary summarize(const Envelope& e) {
 }  // namespace
 
 bool Core::dead_matches(const Envelope& e, const protocol::DeadLetterFilter& f) const {
-  if (!f.queue.empty() && e.queue->name() != f.queue) return false;
-  if (!f.type.empty() && message_type(e) != f.type) return false;
-  if (!f.error_class.empty() &&
-      (e.failures.empty() || e.failures.back().error_class != f.error_class)) {
-    return false;
+  if (!f.queue.empty() && queue_of(e).name() != f.queue) return false;
+  if (!f.type.empty() && message_type(e.body()) != f.type) return false;
+  if (!f.error_class.empty()) {
+    const std::span<const Failure> failures = failures_of(e.id);
+    if (failures.empty() || failures.back().error_class != f.error_class) return false;
   }
   const TimeMs at = failed_at(e);
   if (f.failed_from_ms != 0 && at < f.failed_from_ms) return false;
@@ -55,12 +51,12 @@ protocol::FailedListResult Core::list_dead(const protocol::FailedListRequest& re
   const std::pair<TimeMs, MessageId> cursor{request.cursor_failed_at_ms, request.cursor_id};
   // newest first; the cursor is the last item of the previous page
   for (auto it = dead_index_.rbegin(); it != dead_index_.rend(); ++it) {
-    const Envelope* e = find(it->second);
+    const Envelope* e = envelopes_.find(it->second);
     if (!e || !dead_matches(*e, request.filter)) continue;
     ++out.total;
     if (!from_start && !(*it < cursor)) continue;
     if (out.items.size() < limit) {
-      out.items.push_back(summarize(*e));
+      out.items.push_back(summarize(view(*e)));
     } else if (out.next_cursor_id == 0) {
       const auto& last = out.items.back();
       out.next_cursor_failed_at_ms = last.failed_at_ms;
@@ -71,7 +67,7 @@ protocol::FailedListResult Core::list_dead(const protocol::FailedListRequest& re
 }
 
 ErrorCode Core::get_dead(MessageId id, protocol::DeadLetterDetail& out) const {
-  const Envelope* e = find(id);
+  const std::optional<EnvelopeView> e = find(id);
   if (!e || e->state != EnvelopeState::kDead) return ErrorCode::kUnknownMessage;
   out.summary = summarize(*e);
   out.failures.clear();
@@ -92,12 +88,14 @@ std::vector<MessageId> Core::dead_targets(const protocol::DeadLetterTarget& t,
   std::vector<MessageId> ids;
   if (t.by_filter) {
     for (const auto& [at, id] : dead_index_) {
-      if (const Envelope* e = find(id); e && dead_matches(*e, t.filter)) ids.push_back(id);
+      if (const Envelope* e = envelopes_.find(id); e && dead_matches(*e, t.filter)) {
+        ids.push_back(id);
+      }
     }
     return ids;
   }
   for (MessageId id : t.ids) {
-    const Envelope* e = find(id);
+    const Envelope* e = envelopes_.find(id);
     if (e && e->state == EnvelopeState::kDead) {
       ids.push_back(id);
     } else {
@@ -109,7 +107,7 @@ std::vector<MessageId> Core::dead_targets(const protocol::DeadLetterTarget& t,
 
 void Core::leave_dead(Envelope& e) {
   dead_index_.erase({failed_at(e), e.id});
-  --e.queue->dead;
+  --queue_of(e).dead;
 }
 
 protocol::DeadLetterActionResult Core::retry_dead(const protocol::DeadLetterTarget& target,
@@ -150,16 +148,15 @@ ErrorCode Core::purge_queue(std::string_view name, TimeMs now, uint64_t& removed
   Queue& q = *qit->second;
   // Delayed envelopes have no per-queue index, so this walks every envelope: purge is an
   // operator's action, not a hot path.
-  for (auto it = envelopes_.begin(); it != envelopes_.end();) {
-    Envelope& e = it->second;
-    if (e.queue == &q && (e.state == EnvelopeState::kReady || e.state == EnvelopeState::kDelayed)) {
-      live_bytes_ -= std::min(live_bytes_, record_bytes(e));
-      it = envelopes_.erase(it);
-      ++removed;
-    } else {
-      ++it;
+  std::vector<MessageId> gone;
+  envelopes_.for_each([&](const Envelope& e) {
+    if (e.queue == q.index() &&
+        (e.state == EnvelopeState::kReady || e.state == EnvelopeState::kDelayed)) {
+      gone.push_back(e.id);
     }
-  }
+  });
+  for (MessageId id : gone) erase_envelope(id);
+  removed = gone.size();
   q.ready.clear();
   q.delayed = 0;
   log_.append(wal::QueuePurgedRecord{q.name(), now});
@@ -169,9 +166,9 @@ ErrorCode Core::purge_queue(std::string_view name, TimeMs now, uint64_t& removed
 protocol::MessageStatusItem Core::status(MessageId id) const {
   protocol::MessageStatusItem out;
   out.id = id;
-  if (const Envelope* e = find(id)) {
+  if (const Envelope* e = envelopes_.find(id)) {
     out.status = status_of(e->state);
-    out.queue = e->queue->name();
+    out.queue = queue_of(*e).name();
     out.attempts = e->attempts;
     out.at_ms = e->state == EnvelopeState::kDead ? failed_at(*e) : e->created_at_ms;
     return out;

@@ -87,20 +87,18 @@ void Core::enqueue_one(const protocol::DispatchMessage& m, uint32_t index, TimeM
   if (m.when == protocol::When::kAtUnixMs) available = std::max(now, m.when_value);
 
   const MessageId id = next_id_++;
-  Envelope& e = envelopes_[id];
-  e.id = id;
-  e.queue = &q;
+  const protocol::MessageBodyView body{m.type, m.headers, m.metadata, m.payload};
+  Envelope& e = envelopes_.create(id, protocol::message_body_size(body));
+  protocol::write_message_body(e.body_data(), body);
+  e.queue = q.index();
   e.created_at_ms = now;
   e.available_at_ms = available;
   e.priority = m.priority                      ? m.priority
                : q.settings().default_priority ? q.settings().default_priority
                                                : options_.default_priority;
-  const protocol::MessageBodyView body{m.type, m.headers, m.metadata, m.payload};
-  e.body.reserve(protocol::message_body_size(body));
-  protocol::append_message_body(e.body, body);
   e.max_retries = options_.retry.for_type(m.type).max_retries;
   if (!m.idempotency_key.empty()) {
-    e.idempotency_key.assign(m.idempotency_key);
+    extras_for(id).idempotency_key.assign(m.idempotency_key);
     idempotency_.insert(q.name(), m.idempotency_key, id, now);
   }
   ++q.metrics.dispatched;
@@ -116,7 +114,7 @@ void Core::enqueue_one(const protocol::DispatchMessage& m, uint32_t index, TimeM
 void Core::schedule_available(Envelope& e, TimeMs now) {
   if (e.available_at_ms > now) {
     e.state = EnvelopeState::kDelayed;
-    ++e.queue->delayed;
+    ++queue_of(e).delayed;
     timers_.push(e.available_at_ms, e.id, TimerHeap::Kind::kAvailable);
   } else {
     make_ready(e);
@@ -125,8 +123,9 @@ void Core::schedule_available(Envelope& e, TimeMs now) {
 
 void Core::make_ready(Envelope& e) {
   e.state = EnvelopeState::kReady;
-  e.queue->ready.push(e.priority, e.available_at_ms, e.id);
-  mark_dirty(*e.queue);
+  Queue& q = queue_of(e);
+  q.ready.push(e.priority, e.available_at_ms, e.id);
+  mark_dirty(q);
 }
 
 }  // namespace symphony::broker

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "protocol/message_body.h"
 
@@ -24,31 +25,33 @@ void Core::restore(wal::LogState& state, TimeMs now) {
     const MessageId id = it->first;
     wal::RecoveredEnvelope& r = it->second;
     Queue& q = queue_for(r.queue);
-    Envelope& e = envelopes_[id];
-    e.id = id;
-    e.queue = &q;
+    Envelope& e = envelopes_.create(id, r.body.size());
+    if (!r.body.empty()) std::memcpy(e.body_data(), r.body.data(), r.body.size());
+    e.queue = q.index();
     e.created_at_ms = r.created_at_ms;
     e.available_at_ms = r.available_at_ms;
     e.attempts = r.attempts;  // a lease cut by the restart keeps its attempt
     e.max_retries = r.max_retries;
     e.priority = r.priority;
-    e.body = std::move(r.body);
-    e.idempotency_key = std::move(r.idempotency_key);
-    e.failures.reserve(r.failures.size());
-    for (auto& f : r.failures) {
-      e.failures.push_back(
-          {f.attempt, f.failed_at_ms, std::move(f.error), std::move(f.error_class)});
+    if (!r.idempotency_key.empty() || !r.failures.empty()) {
+      EnvelopeExtras& x = extras_for(id);
+      x.idempotency_key = std::move(r.idempotency_key);
+      x.failures.reserve(r.failures.size());
+      for (auto& f : r.failures) {
+        x.failures.push_back(
+            {f.attempt, f.failed_at_ms, std::move(f.error), std::move(f.error_class)});
+      }
     }
     live_bytes_ += record_bytes(e);
     if (r.state == wal::RecoveredEnvelope::State::kDead) {
       e.state = EnvelopeState::kDead;
       ++q.dead;
-      dead_index_.emplace(e.failures.empty() ? e.created_at_ms : e.failures.back().failed_at_ms,
-                          id);
+      dead_index_.emplace(failed_at(e), id);
     } else if (r.state == wal::RecoveredEnvelope::State::kLeased) {
-      // held by a consumer of the previous run: returned below, like any disconnect
+      // held by a consumer of the previous run (no consumer now): returned below, like any
+      // disconnect
       e.state = EnvelopeState::kLeased;
-      e.lease_holder = 0;
+      leases_.insert_or_assign(id, Lease{0, 0, now});
       ++q.in_flight;
       cut_leases.push_back(id);
     } else {
@@ -60,7 +63,7 @@ void Core::restore(wal::LogState& state, TimeMs now) {
   // log says so, because a later replay accepts a new lease only of a pending envelope.
   std::sort(cut_leases.begin(), cut_leases.end());  // deterministic log order
   for (MessageId id : cut_leases)
-    return_lease(envelopes_.at(id), wal::ReturnReason::kConsumerGone, now);
+    return_lease(*envelopes_.find(id), wal::ReturnReason::kConsumerGone, now);
   // the index takes keys in the order they were seen
   std::vector<wal::RecoveredKey*> keys;
   keys.reserve(state.keys().size());
@@ -100,7 +103,7 @@ void Core::begin_log_rewrite() {
   rewrite_running_ = true;
   rewrite_ids_.clear();
   rewrite_ids_.reserve(envelopes_.size());
-  for (const auto& [id, e] : envelopes_) rewrite_ids_.push_back(id);
+  envelopes_.for_each_id([&](MessageId id) { rewrite_ids_.push_back(id); });
   std::sort(rewrite_ids_.begin(), rewrite_ids_.end());
   rewrite_next_ = 0;
   rewrite_key_pos_ = idempotency_.first_position();
@@ -118,7 +121,7 @@ bool Core::continue_log_rewrite(size_t max_items) {
     // record follows the rewrite, but refers to an id whose history the rewrite drops, so replay
     // skips it; the completion must be written again like those of before the rewrite
     const MessageId id = rewrite_ids_[rewrite_next_];
-    if (const Envelope* e = find(id)) {
+    if (const Envelope* e = envelopes_.find(id)) {
       log_envelope(*e, true);
     } else if (auto it = completed_.find(id); it != completed_.end()) {
       log_.append(wal::CompletedRecord{id, it->second.queue->name(), it->second.at});
@@ -132,7 +135,7 @@ bool Core::continue_log_rewrite(size_t max_items) {
         rewrite_key_pos_, n,
         [&](std::string_view queue, std::string_view key, MessageId id, TimeMs seen_at) {
           // a live envelope's snapshot carries its key already
-          if (!find(id)) log_.append(wal::IdempotencyKeyRecord{id, queue, key, seen_at});
+          if (!envelopes_.find(id)) log_.append(wal::IdempotencyKeyRecord{id, queue, key, seen_at});
         });
     budget -= n;
   }

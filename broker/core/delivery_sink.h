@@ -1,16 +1,25 @@
 #pragma once
+#include <string_view>
+
 #include "broker/core/envelope.h"
 #include "broker/core/types.h"
 
 namespace symphony::broker {
 
+/// One delivery: the envelope (attempt already counted), its queue's name and its lease deadline.
+struct Delivery {
+  const Envelope& envelope;
+  std::string_view queue;
+  TimeMs lease_deadline_ms;
+};
+
 /// Where the core sends deliveries: the server writes a DELIVER entry to the consumer's
-/// connection; tests record them. Called synchronously from Core::deliver(); `envelope` is valid
-/// only during the call.
+/// connection; tests record them. Called synchronously from Core::deliver(); the delivery is
+/// valid only during the call.
 class DeliverySink {
  public:
   virtual ~DeliverySink() = default;
-  virtual void on_deliver(ConsumerId consumer, const Envelope& envelope) = 0;
+  virtual void on_deliver(ConsumerId consumer, const Delivery& delivery) = 0;
 };
 
 }  // namespace symphony::broker

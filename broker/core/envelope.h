@@ -1,17 +1,18 @@
 #pragma once
-// An envelope: one message in one queue, and everything the broker knows about it. The fields
-// above the line are persisted (wal::EnvelopeRecord); the ones below live in memory only and are
-// rebuilt or reset by recovery.
+// An envelope: one message in one queue. Every queued message has one, so it is kept small: the
+// fixed fields here (40 bytes) and the body right behind them in the same allocation
+// (EnvelopeStore). What only some envelopes have lives beside it in the core: the lease of a
+// delivered one (Lease) and the idempotency key and failure history (EnvelopeExtras).
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/core/types.h"
 #include "protocol/dispatch.h"
 
 namespace symphony::broker {
-
-class Queue;
 
 enum class EnvelopeState : uint8_t {
   kDelayed,  ///< pending, available_at in the future
@@ -30,27 +31,63 @@ struct Failure {
   std::string error_class;
 };
 
+/// The persisted fields a minority of envelopes has.
+struct EnvelopeExtras {
+  std::string idempotency_key;
+  std::vector<Failure> failures;
+};
+
+/// A delivered envelope's lease (in memory only: a restart ends every lease).
+struct Lease {
+  ConsumerId holder = 0;
+  TimeMs deadline_ms = 0;
+  TimeMs leased_at_ms = 0;  ///< when the lease began (processing time)
+};
+
+/// Persisted in wal::EnvelopeRecord, with the extras. Created only by EnvelopeStore, which puts
+/// the body bytes right after it; so it is neither copied nor moved.
 struct Envelope {
-  // ---- persisted ----
   MessageId id = 0;
-  Queue* queue = nullptr;
   TimeMs created_at_ms = 0;
   /// When it may be delivered; also its FIFO position inside its priority.
   TimeMs available_at_ms = 0;
+  uint32_t queue = 0;     ///< its queue's index in the core
   uint32_t attempts = 0;  ///< deliveries so far; the next delivery is attempt `attempts + 1`
+  uint32_t body_size = 0;
   uint16_t max_retries = 0;
   uint8_t priority = 0;
   EnvelopeState state = EnvelopeState::kReady;
-  std::string body;  ///< protocol::MessageBody: type, headers, metadata, payload
-  std::string idempotency_key;
-  std::vector<Failure> failures;
-  // ---- in memory only ----
-  ConsumerId lease_holder = 0;
+
+  Envelope() = default;
+  Envelope(const Envelope&) = delete;
+  Envelope& operator=(const Envelope&) = delete;
+
+  /// protocol::MessageBody: type, headers, metadata, payload.
+  std::string_view body() const { return {reinterpret_cast<const char*>(this + 1), body_size}; }
+  char* body_data() { return reinterpret_cast<char*>(this + 1); }
+};
+static_assert(sizeof(Envelope) == 40, "an Envelope is paid for once per queued message");
+
+/// Everything the core knows of one envelope, gathered for queries, tests and tools. The views
+/// are valid until the core's next command.
+struct EnvelopeView {
+  MessageId id = 0;
+  std::string_view queue;
+  TimeMs created_at_ms = 0;
+  TimeMs available_at_ms = 0;
+  uint32_t attempts = 0;
+  uint16_t max_retries = 0;
+  uint8_t priority = 0;
+  EnvelopeState state = EnvelopeState::kReady;
+  std::string_view body;
+  std::string_view idempotency_key;
+  std::span<const Failure> failures;
+  ConsumerId lease_holder = 0;  ///< 0 unless leased
   TimeMs lease_deadline_ms = 0;
-  TimeMs leased_at_ms = 0;  ///< when the current lease began (processing time)
+  TimeMs leased_at_ms = 0;
 };
 
-/// The message type stored in the envelope's body.
-std::string_view message_type(const Envelope& e);
+/// The message type stored in a body.
+std::string_view message_type(std::string_view body);
 
 }  // namespace symphony::broker

@@ -15,10 +15,12 @@ namespace symphony::broker {
 
 class Queue {
  public:
-  Queue(std::string name, const QueueSettings& settings, bool declared)
-      : name_(std::move(name)), settings_(settings), declared_(declared) {}
+  Queue(std::string name, uint32_t index, const QueueSettings& settings, bool declared)
+      : name_(std::move(name)), index_(index), settings_(settings), declared_(declared) {}
 
   const std::string& name() const { return name_; }
+  /// Its position in the core's list of queues, which is what an envelope stores.
+  uint32_t index() const { return index_; }
   const QueueSettings& settings() const { return settings_; }
   bool declared() const { return declared_; }
   /// Envelopes counted against max_length.
@@ -40,6 +42,7 @@ class Queue {
 
  private:
   std::string name_;
+  uint32_t index_;
   QueueSettings settings_;
   bool declared_;
 };

@@ -245,7 +245,7 @@ void BrokerService::send_decode_error(Session& s, uint32_t request_id,
   send_error(s, request_id, st.code, st.what);
 }
 
-void BrokerService::on_deliver(broker::ConsumerId consumer, const broker::Envelope& e) {
+void BrokerService::on_deliver(broker::ConsumerId consumer, const broker::Delivery& d) {
   Session* s = find_session(consumer);
   if (!s) return;  // cannot happen: the core forgets a consumer when its session closes
   // keep DELIVER frames moderate so a big prefetch does not build one huge frame
@@ -261,10 +261,11 @@ void BrokerService::on_deliver(broker::ConsumerId consumer, const broker::Envelo
     s->deliver.emplace(durable_out(*s));
     open_delivers_.push_back(consumer);
   }
+  const broker::Envelope& e = d.envelope;
   protocol::MessageBodyView body;
-  protocol::parse_message_body(e.body, body);
-  protocol::DeliveryHead head{
-      e.id, e.attempts, e.priority, e.queue->name(), e.created_at_ms, e.lease_deadline_ms};
+  protocol::parse_message_body(e.body(), body);
+  protocol::DeliveryHead head{e.id,    e.attempts,      e.priority,
+                              d.queue, e.created_at_ms, d.lease_deadline_ms};
   s->deliver->add(head, body);
 }
 

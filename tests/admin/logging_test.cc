@@ -5,27 +5,18 @@
 #include <regex>
 
 #include "tests/admin/admin_test_support.h"
+#include "tests/support/text_lines.h"
 
 namespace symphony::testing {
 namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
 /// Every line of `log` as a JSON object with the four fields (test failures for the rest).
 std::vector<json> json_log(const std::string& log) {
   static const std::regex kTime(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   std::vector<json> out;
-  for (const std::string& line : lines_of(log)) {
+  for (const std::string& line : text_lines(log)) {
     json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) {
       ADD_FAILURE() << "not a JSON object: " << line;
@@ -73,7 +64,7 @@ TEST(AdminLogging, JsonFormatEscapesAndCarriesTheAccessLog) {
   const std::string log = broker.log();
   const auto entries = json_log(log);
   ASSERT_FALSE(entries.empty()) << log;
-  EXPECT_EQ(entries.size(), lines_of(log).size()) << "every line is one JSON object:\n" << log;
+  EXPECT_EQ(entries.size(), text_lines(log).size()) << "every line is one JSON object:\n" << log;
 
   const auto health = find_entry(entries, "admin", "debug", {"\"GET /health\"", " 200 "});
   EXPECT_TRUE(health.has_value()) << "no access log line for GET /health:\n" << log;
@@ -99,7 +90,7 @@ TEST(AdminLogging, AccessLogIsAtDebugLevelOnly) {
   HttpClient v(verbose.admin_port());
   ASSERT_EQ(v.get("/status?minutes=1").status, 200);
   bool found = false;
-  for (const std::string& line : lines_of(verbose.log())) {
+  for (const std::string& line : text_lines(verbose.log())) {
     found |= line.find("[admin] [debug]") != std::string::npos &&
              line.find("\"GET /status?minutes=1\" 200") != std::string::npos;
   }
@@ -128,7 +119,7 @@ TEST(AdminLogging, AStartFailureIsLoggedAsJsonToo) {
                   "127.0.0.1:0", "--data-dir", first.data_dir(), "--log-format", "json"});
   EXPECT_EQ(second.wait_exit(20s), 1) << second.output();
   const auto entries = json_log(second.output());
-  ASSERT_EQ(entries.size(), lines_of(second.output()).size()) << second.output();
+  ASSERT_EQ(entries.size(), text_lines(second.output()).size()) << second.output();
   EXPECT_TRUE(find_entry(entries, "server", "critical", {"in use"}).has_value()) << second.output();
 }
 
@@ -141,7 +132,7 @@ TEST(AdminLogging, BytesThatAreNotUtf8KeepEveryLineValidJson) {
   ASSERT_EQ(broker.terminate(), 0);
   const std::string log = broker.log();
   const auto entries = json_log(log);
-  EXPECT_EQ(entries.size(), lines_of(log).size()) << log;
+  EXPECT_EQ(entries.size(), text_lines(log).size()) << log;
   EXPECT_TRUE(find_entry(entries, "admin", "info", {"bearer token"}).has_value()) << log;
 }
 

@@ -311,8 +311,8 @@ TEST_F(DeadLetterTest, RetryByIdsMovesThemBackWithAttemptsReset) {
   EXPECT_EQ(r.failures[1].id, 424242u);
   EXPECT_EQ(r.failures[1].code, ErrorCode::kUnknownMessage);
 
-  const Envelope* e = core().find(twice_);
-  ASSERT_NE(e, nullptr);
+  const std::optional<EnvelopeView> e = core().find(twice_);
+  ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->state, EnvelopeState::kReady);
   EXPECT_EQ(e->attempts, 0u);
   EXPECT_EQ(e->available_at_ms, now);
@@ -408,8 +408,8 @@ TEST_F(DeadLetterTest, DeleteByIdsErasesAndLogs) {
   ASSERT_EQ(deleted.size(), 1u);
   EXPECT_EQ(deleted[0].id, victim);
   EXPECT_EQ(deleted[0].at_ms, now);
-  EXPECT_EQ(core().find(victim), nullptr);
-  EXPECT_NE(core().find(live_), nullptr) << "a live message is not deleted";
+  EXPECT_EQ(core().find(victim), std::nullopt);
+  EXPECT_NE(core().find(live_), std::nullopt) << "a live message is not deleted";
   EXPECT_EQ(core().status(victim).code, ErrorCode::kUnknownMessage);
   EXPECT_EQ(stats(queue).dead, dead_before - 1);
   EXPECT_EQ(list().total, dead_.size() - 1);
@@ -431,10 +431,10 @@ TEST_F(DeadLetterTest, DeleteByFilterPurgesTheMatchingDeadLetters) {
   EXPECT_EQ(std::set<MessageId>(r.ids.begin(), r.ids.end()),
             std::set<MessageId>(emails.begin(), emails.end()));
   EXPECT_EQ(records_of<wal::DeletedRecord>(take_records()).size(), emails.size());
-  for (MessageId id : emails) EXPECT_EQ(core().find(id), nullptr);
+  for (MessageId id : emails) EXPECT_EQ(core().find(id), std::nullopt);
   EXPECT_EQ(list(f).total, 0u);
   EXPECT_EQ(ids_of(list()), expected([](const Dead& d) { return d.type != "EmailMessage"; }));
-  EXPECT_NE(core().find(live_), nullptr);
+  EXPECT_NE(core().find(live_), std::nullopt);
 
   // an empty filter purges the whole dead-letter set
   const protocol::DeadLetterActionResult rest = core().delete_dead({true, {}, {}}, now);

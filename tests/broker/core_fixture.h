@@ -70,12 +70,13 @@ inline void expect_same_schedule(const protocol::ScheduleInfo& a, const protocol
 
 class RecordingSink : public DeliverySink {
  public:
-  void on_deliver(ConsumerId consumer, const Envelope& e) override {
+  void on_deliver(ConsumerId consumer, const broker::Delivery& d) override {
+    const Envelope& e = d.envelope;
     protocol::MessageBodyView body;
-    const bool parsed = protocol::parse_message_body(e.body, body);
+    const bool parsed = protocol::parse_message_body(e.body(), body);
     EXPECT_TRUE(parsed) << "delivered envelope " << e.id << " has a malformed body";
-    deliveries.push_back({consumer, e.id, e.attempts, e.priority, e.queue->name(),
-                          parsed ? std::string(body.type) : std::string(), e.lease_deadline_ms});
+    deliveries.push_back({consumer, e.id, e.attempts, e.priority, std::string(d.queue),
+                          parsed ? std::string(body.type) : std::string(), d.lease_deadline_ms});
   }
   /// Deliveries since the last take().
   std::vector<Delivery> take() {

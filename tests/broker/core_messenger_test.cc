@@ -61,13 +61,13 @@ TEST_F(MessengerCoreTest, RoutedTypeFansOutToEveryDestinationQueue) {
   EXPECT_NE(out[0].message_id, 0u);
   EXPECT_NE(out[0].message_id, out[1].message_id);
 
-  const Envelope* a = core().find(out[0].message_id);
-  const Envelope* e = core().find(out[1].message_id);
-  ASSERT_NE(a, nullptr);
-  ASSERT_NE(e, nullptr);
-  EXPECT_EQ(a->queue->name(), "async");
-  EXPECT_EQ(e->queue->name(), "email");
-  EXPECT_EQ(message_type(*a), "CampaignMessage");
+  const std::optional<EnvelopeView> a = core().find(out[0].message_id);
+  const std::optional<EnvelopeView> e = core().find(out[1].message_id);
+  ASSERT_TRUE(a.has_value());
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(a->queue, "async");
+  EXPECT_EQ(e->queue, "email");
+  EXPECT_EQ(message_type(a->body), "CampaignMessage");
   EXPECT_EQ(a->body, e->body) << "the same message in both queues";
   EXPECT_EQ(stats("async").ready, 1u);
   EXPECT_EQ(stats("email").ready, 1u);
@@ -91,7 +91,7 @@ TEST_F(MessengerCoreTest, ExplicitQueueOverridesRouting) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].code, ErrorCode::kOk);
   EXPECT_EQ(out[0].queue, "direct");
-  EXPECT_EQ(core().find(out[0].message_id)->queue->name(), "direct");
+  EXPECT_EQ(core().find(out[0].message_id)->queue, "direct");
   EXPECT_TRUE(core().stats("async").empty());
   EXPECT_TRUE(core().stats("email").empty());
   EXPECT_EQ(records_of<wal::EnvelopeRecord>(take_records()).size(), 1u);
@@ -420,7 +420,7 @@ TEST_F(MessengerCoreTest, PurgeRemovesReadyAndDelayedOnly) {
   EXPECT_EQ(purged[0].at_ms, now);
 
   for (MessageId id : {r1, r2, d1.message_id}) {
-    EXPECT_EQ(core().find(id), nullptr);
+    EXPECT_EQ(core().find(id), std::nullopt);
     EXPECT_EQ(core().status(id).code, ErrorCode::kUnknownMessage);
   }
   const protocol::QueueStats s = stats("work");
@@ -429,7 +429,7 @@ TEST_F(MessengerCoreTest, PurgeRemovesReadyAndDelayedOnly) {
   EXPECT_EQ(s.in_flight, 2u);
   EXPECT_EQ(s.dead, 1u);
   EXPECT_EQ(stats("other").ready, 1u) << "other queues are untouched";
-  EXPECT_NE(core().find(other), nullptr);
+  EXPECT_NE(core().find(other), std::nullopt);
   EXPECT_EQ(core().status(dead).status, EnvelopeStatus::kFailed);
 
   // the leases are still held and settle normally

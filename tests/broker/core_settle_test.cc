@@ -176,7 +176,7 @@ TEST_F(CoreSettleTest, AckCompletesAndForgetsTheMessage) {
   const MessageId id = leased_message();
   now = kT0 + 1200;
   ASSERT_EQ(core().ack(1, id, now), ErrorCode::kOk);
-  EXPECT_EQ(core().find(id), nullptr);
+  EXPECT_EQ(core().find(id), std::nullopt);
   EXPECT_EQ(core().envelope_count(), 0u);
   EXPECT_EQ(stats().acked_total, 1u);
   EXPECT_EQ(stats().in_flight, 0u);
@@ -263,8 +263,8 @@ TEST_F(CoreSettleTest, DefaultRetryPolicyBacksOffThenDeadLetters) {
   EXPECT_EQ(run.delays, (std::vector<int64_t>{2000, 4000}));
   EXPECT_EQ(run.dead_attempt, 4u);
 
-  const Envelope* e = core().find(id);
-  ASSERT_NE(e, nullptr);
+  const std::optional<EnvelopeView> e = core().find(id);
+  ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->state, EnvelopeState::kDead);
   EXPECT_EQ(e->attempts, 4u);
   EXPECT_EQ(e->failures.size(), 4u);
@@ -371,8 +371,8 @@ TEST_F(CoreSettleTest, LeaseExpiryCountsTowardsRetries) {
   advance_to(core().find(id)->lease_deadline_ms);
   EXPECT_TRUE(sink.take().empty());
 
-  const Envelope* e = core().find(id);
-  ASSERT_NE(e, nullptr);
+  const std::optional<EnvelopeView> e = core().find(id);
+  ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->state, EnvelopeState::kDead);
   ASSERT_EQ(e->failures.size(), 4u);
   for (const Failure& f : e->failures) EXPECT_EQ(f.error_class, "LeaseExpired");
@@ -397,8 +397,8 @@ TEST_F(CoreSettleTest, FailuresKeepTheHistory) {
   ASSERT_EQ(nack(1, id, NackMode::kRetry, "connection refused", "ConnectionError").outcome,
             NackOutcome::kRetryScheduled);
 
-  const Envelope* e = core().find(id);
-  ASSERT_NE(e, nullptr);
+  const std::optional<EnvelopeView> e = core().find(id);
+  ASSERT_TRUE(e.has_value());
   ASSERT_EQ(e->failures.size(), 2u);
   EXPECT_EQ(e->failures[0].attempt, 1u);
   EXPECT_EQ(e->failures[0].error, "timeout after 5s");

@@ -80,8 +80,8 @@ TEST_F(CoreValidationTest, PriorityZeroMeansDefaultAndOneToTenAreKept) {
   for (int p = 0; p <= 10; ++p) {
     const protocol::DispatchResult r = dispatch("Job", "{}", static_cast<uint8_t>(p));
     ASSERT_EQ(r.code, ErrorCode::kOk) << r.error;
-    const Envelope* e = core().find(r.message_id);
-    ASSERT_NE(e, nullptr);
+    const std::optional<EnvelopeView> e = core().find(r.message_id);
+    ASSERT_TRUE(e.has_value());
     EXPECT_EQ(e->priority, p == 0 ? 5 : p);
   }
 }
@@ -222,7 +222,7 @@ TEST_F(CoreValidationTest, ConfiguredDefaultQueueAndPriority) {
   options.default_priority = 8;
   const protocol::DispatchResult r = dispatch("Job");
   EXPECT_EQ(r.queue, "main");
-  ASSERT_NE(core().find(r.message_id), nullptr);
+  ASSERT_NE(core().find(r.message_id), std::nullopt);
   EXPECT_EQ(core().find(r.message_id)->priority, 8);
 }
 

@@ -6,21 +6,12 @@
 #include <sstream>
 
 #include "tests/e2e/broker_process.h"
+#include "tests/support/text_lines.h"
 
 namespace symphony::testing {
 namespace {
 
 using nlohmann::json;
-
-std::vector<json> json_lines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
 
 TEST(CliE2E, DispatchConsumeAndStats) {
   BrokerProcess broker;

@@ -19,6 +19,7 @@
 #include "client/client.h"
 #include "tests/e2e/broker_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/text_lines.h"
 
 namespace symphony::testing::messenger {
 
@@ -39,15 +40,7 @@ inline int64_t now_ms() {
       .count();
 }
 
-inline std::vector<json> json_lines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
+using symphony::testing::json_lines;
 
 inline std::unique_ptr<Client> connect(const BrokerProcess& broker,
                                        ClientOptions options = ClientOptions{}) {

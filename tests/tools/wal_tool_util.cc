@@ -25,22 +25,6 @@ ToolResult wal_tool(const std::string& data_dir, const std::vector<std::string>&
   return r;
 }
 
-std::vector<nlohmann::json> json_lines(const std::string& text) {
-  std::vector<nlohmann::json> out;
-  for (const std::string& line : text_lines(text)) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
-std::vector<std::string> text_lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -12,6 +12,7 @@
 #include "client/client.h"
 #include "tests/e2e/broker_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/text_lines.h"
 
 namespace symphony::testing {
 
@@ -24,8 +25,6 @@ struct ToolResult {
 /// Runs `symphony-wal --data-dir DIR args...`.
 ToolResult wal_tool(const std::string& data_dir, const std::vector<std::string>& args);
 
-std::vector<nlohmann::json> json_lines(const std::string& text);
-std::vector<std::string> text_lines(const std::string& text);
 int64_t now_ms();
 std::string iso(int64_t unix_ms);
 

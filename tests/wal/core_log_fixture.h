@@ -52,13 +52,13 @@ inline const char* envelope_state_name(EnvelopeState s) {
 inline size_t compare_cores(const Core& original, const RestoredCore& restored_core) {
   const Core& restored = *restored_core.core;
   size_t leased = 0;
-  original.for_each_envelope([&](const Envelope& e) {
+  original.for_each_envelope([&](const EnvelopeView& e) {
     SCOPED_TRACE(::testing::Message()
                  << "envelope " << e.id << " (" << envelope_state_name(e.state) << ")");
-    const Envelope* r = restored.find(e.id);
-    ASSERT_NE(r, nullptr) << "missing after recovery";
+    const std::optional<EnvelopeView> r = restored.find(e.id);
+    ASSERT_TRUE(r.has_value()) << "missing after recovery";
     EXPECT_EQ(r->id, e.id);
-    EXPECT_EQ(r->queue->name(), e.queue->name());
+    EXPECT_EQ(r->queue, e.queue);
     EXPECT_EQ(r->priority, e.priority);
     EXPECT_EQ(r->created_at_ms, e.created_at_ms);
     EXPECT_EQ(r->available_at_ms, e.available_at_ms);
@@ -94,17 +94,17 @@ inline size_t compare_cores(const Core& original, const RestoredCore& restored_c
     EXPECT_EQ(r->lease_holder, 0u);
   });
   EXPECT_EQ(restored.envelope_count(), original.envelope_count());
-  restored.for_each_envelope([&](const Envelope& r) {
-    EXPECT_NE(original.find(r.id), nullptr) << "envelope " << r.id << " came back from the dead";
+  restored.for_each_envelope([&](const EnvelopeView& r) {
+    EXPECT_NE(original.find(r.id), std::nullopt)
+        << "envelope " << r.id << " came back from the dead";
   });
   for (const protocol::QueueStats& o : original.stats("")) {
     SCOPED_TRACE("queue " + o.name);
     const std::vector<protocol::QueueStats> rs = restored.stats(o.name);
     const protocol::QueueStats r = rs.empty() ? protocol::QueueStats{} : rs.front();
     uint64_t cut_dead = 0;  // leases the restart cut past max_retries
-    original.for_each_envelope([&](const Envelope& e) {
-      if (e.queue->name() == o.name && e.state == EnvelopeState::kLeased &&
-          e.attempts > e.max_retries) {
+    original.for_each_envelope([&](const EnvelopeView& e) {
+      if (e.queue == o.name && e.state == EnvelopeState::kLeased && e.attempts > e.max_retries) {
         ++cut_dead;
       }
     });
@@ -192,7 +192,7 @@ class CoreLogTest : public CoreTest {
       bool operator<(const Cut& o) const { return id < o.id; }
     };
     std::vector<Cut> cut;
-    writer->for_each_envelope([&](const Envelope& e) {
+    writer->for_each_envelope([&](const EnvelopeView& e) {
       if (e.state == EnvelopeState::kLeased) {
         cut.push_back({e.id, e.attempts, e.attempts > e.max_retries});
       }
@@ -241,7 +241,7 @@ class CoreLogTest : public CoreTest {
   /// The ids of the original core's envelopes.
   std::set<MessageId> live_ids() {
     std::set<MessageId> ids;
-    core().for_each_envelope([&](const Envelope& e) { ids.insert(e.id); });
+    core().for_each_envelope([&](const EnvelopeView& e) { ids.insert(e.id); });
     return ids;
   }
 

@@ -147,7 +147,7 @@ class CoreRecoveryTest : public CoreLogTest {
   void expect_every_state() {
     std::map<EnvelopeState, size_t> counts;
     size_t with_failures = 0, multi_failures = 0;
-    core().for_each_envelope([&](const Envelope& e) {
+    core().for_each_envelope([&](const EnvelopeView& e) {
       ++counts[e.state];
       with_failures += !e.failures.empty();
       multi_failures += e.failures.size() >= 2;
@@ -172,7 +172,7 @@ class CoreRecoveryTest : public CoreLogTest {
       EXPECT_EQ(out[0].code, ErrorCode::kOk);
       EXPECT_TRUE(out[0].duplicate);
       EXPECT_EQ(out[0].message_id, original.first);
-      const Envelope* e = core().find(original.first);
+      const std::optional<EnvelopeView> e = core().find(original.first);
       // a cut lease is pending again, or failed when it was the last attempt allowed
       const EnvelopeStatus expected = !e ? EnvelopeStatus::kCompleted
                                       : e->state != EnvelopeState::kLeased ? status_of(e->state)
@@ -189,15 +189,15 @@ class CoreRecoveryTest : public CoreLogTest {
   /// restart ends leases by the same rule. The original's drain consumer keeps its leases.
   std::vector<MessageId> expect_same_drain_order(RestoredCore& restored, ConsumerId drain) {
     std::set<MessageId> leased;
-    core().for_each_envelope([&](const Envelope& e) {
+    core().for_each_envelope([&](const EnvelopeView& e) {
       if (e.state == EnvelopeState::kLeased) leased.insert(e.id);
     });
     const std::set<ConsumerId> consumers = consumers_;
     for (ConsumerId c : consumers) disconnect(c);
     std::set<MessageId> dead_by_disconnect;
     for (MessageId id : leased) {
-      const Envelope* e = core().find(id);
-      EXPECT_NE(e, nullptr);
+      const std::optional<EnvelopeView> e = core().find(id);
+      EXPECT_TRUE(e.has_value());
       if (e && e->state == EnvelopeState::kDead) {
         dead_by_disconnect.insert(id);
       } else if (e) {
@@ -221,7 +221,7 @@ class CoreRecoveryTest : public CoreLogTest {
     // the restart ended the same leases by the same rule, so the same ones are dead
     const std::vector<MessageId> restored_order = ids_of(restored.sink.take());
     for (MessageId id : dead_by_disconnect) {
-      const Envelope* r = restored.core->find(id);
+      const std::optional<EnvelopeView> r = restored.core->find(id);
       EXPECT_TRUE(r && r->state == EnvelopeState::kDead) << "envelope " << id;
     }
     EXPECT_GT(original_order.size(), 50u);
@@ -260,7 +260,7 @@ TEST_F(CoreRecoveryTest, RecoveredCoreEqualsTheOriginalBeforeAndAfterCompaction)
   auto take = [&]() -> std::optional<MessageId> {
     while (next < held.size()) {
       const MessageId id = held[next++];
-      const Envelope* e = core().find(id);
+      const std::optional<EnvelopeView> e = core().find(id);
       if (e && e->state == EnvelopeState::kLeased && e->lease_holder == 100) return id;
     }
     return std::nullopt;
