@@ -146,11 +146,16 @@ void BrokerService::submit_log() {
   held_now_.clear();
   for (auto& fn : after_durable_now_) after_durable_.emplace_back(epoch_ - 1, std::move(fn));
   after_durable_now_.clear();
+  // Compact once the log's dead bytes (what was written since the last rewrite began, which is
+  // what the log holds, less the live set) reach max(min_bytes, ratio x live). Counting dead
+  // bytes rather than bytes written spares a log that is already compact, such as a queue just
+  // filled with millions of messages: rewriting it would cost as much as the fill, for nothing.
+  const uint64_t live = core_.live_log_bytes();
+  const uint64_t dead = log_bytes_since_compaction_ > live ? log_bytes_since_compaction_ - live : 0;
   if (!core_.log_rewrite_running() &&
-      log_bytes_since_compaction_ >=
-          std::max<uint64_t>(options_.compaction_min_bytes,
-                             static_cast<uint64_t>(options_.compaction_ratio *
-                                                   static_cast<double>(core_.live_log_bytes())))) {
+      dead >= std::max<uint64_t>(
+                  options_.compaction_min_bytes,
+                  static_cast<uint64_t>(options_.compaction_ratio * static_cast<double>(live)))) {
     compaction_epoch_ = epoch_;
     log_bytes_since_compaction_ = 0;
     core_.begin_log_rewrite();

@@ -48,7 +48,7 @@ struct ServiceOptions {
   std::vector<std::string> auth_tokens;
   /// When commit groups reach stable storage. Default: always
   wal::FsyncPolicy fsync;
-  /// Compaction starts once this much log was written since the last one... Default: 64 MiB
+  /// Compaction starts once the log holds this many dead bytes... Default: 64 MiB
   uint64_t compaction_min_bytes = 64u << 20;
   /// ...and at least this multiple of the live set. Default: 1.0
   double compaction_ratio = 1.0;
@@ -188,6 +188,9 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   wal::RecordBuffer log_;
   uint64_t epoch_ = 1;          ///< the epoch this turn's records will be submitted as
   uint64_t durable_epoch_ = 0;  ///< every epoch up to this one is written
+  /// Bytes submitted since the last log rewrite began (its snapshots included): what the log
+  /// holds once that rewrite has dropped the prefix. Since start, if none began yet (a recovered
+  /// log's earlier bytes are not counted, so its first compaction comes late, not early).
   uint64_t log_bytes_since_compaction_ = 0;
   uint64_t compaction_epoch_ = 0;  ///< set while a log rewrite runs
   bool storage_failed_ = false;
