@@ -30,7 +30,7 @@ for shape in "${shapes[@]}"; do
       out="$("$BENCH" --server "127.0.0.1:$PORT" "${cmd[@]}")"
       stop_broker
       echo "  $side run $i: $out"
-      sed -E 's/.*"msgs_per_s":([0-9.]+).*/\1/' <<<"$out" >>"$work/$side"
+      msgs_per_s <<<"$out" >>"$work/$side"
     done
   done
   a="$(median <"$work/A")"

@@ -39,4 +39,7 @@ machine_info() {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT" rev-parse --short HEAD)"
 }
 
+# the msgs_per_s of one symphony-bench --json line on stdin
+msgs_per_s() { sed -E 's/.*"msgs_per_s":([0-9.]+).*/\1/'; }
+
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2==1) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

@@ -43,7 +43,7 @@ for mode in produce e2e; do
       out="$("$BIN/symphony-bench" --server "127.0.0.1:$PORT" "${cmd[@]}" ${client_args[$variant]})"
       stop_broker
       echo "$mode $variant run $i: $out"
-      sed -E 's/.*"msgs_per_s":([0-9.]+).*/\1/' <<<"$out" >>"$work/rates"
+      msgs_per_s <<<"$out" >>"$work/rates"
     done
     echo "$mode $variant median: $(median <"$work/rates" | xargs printf '%.0f') msgs/s"
   done

@@ -157,8 +157,6 @@ class Core {
   Consumer* find_consumer(ConsumerId id);
   Envelope* find_mutable(MessageId id);
   Queue& queue_of(const Envelope& e) const { return *queue_list_[e.queue]; }
-  /// The lease of a leased envelope (the core keeps one for each).
-  Lease& lease_of(const Envelope& e) { return leases_.find(e.id)->second; }
   const EnvelopeExtras* extras_of(MessageId id) const;
   /// Creates the extras on first use.
   EnvelopeExtras& extras_for(MessageId id) { return extras_[id]; }
@@ -191,9 +189,11 @@ class Core {
   Envelope* ready_top(Queue& q);
   void lease(Envelope& e, Consumer& c, TimeMs now);
   void end_lease(Envelope& e);
-  bool holds_lease(const Envelope& e, ConsumerId consumer) const;
-  /// Delivery -> settlement time of the current lease, into the queue's metrics.
-  void observe_processing(Envelope& e, TimeMs now);
+  /// The lease of `e` if `consumer` holds it, else null: one lookup serves the check and the
+  /// settlement that follows.
+  Lease* held_lease(const Envelope& e, ConsumerId consumer);
+  /// Delivery -> settlement time of the lease, into the queue's metrics.
+  void observe_processing(const Envelope& e, const Lease& lease, TimeMs now);
   void return_lease(Envelope& e, wal::ReturnReason reason, TimeMs now);
   void dead_letter(Envelope& e, std::string_view error, std::string_view error_class, TimeMs now);
   void fill_consumer(Consumer& c, TimeMs now);

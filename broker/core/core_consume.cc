@@ -144,10 +144,10 @@ void Core::feed_queue(Queue& q, TimeMs now) {
 
 // ---- settling ----
 
-bool Core::holds_lease(const Envelope& e, ConsumerId consumer) const {
-  if (e.state != EnvelopeState::kLeased) return false;
+Lease* Core::held_lease(const Envelope& e, ConsumerId consumer) {
+  if (e.state != EnvelopeState::kLeased) return nullptr;
   auto it = leases_.find(e.id);
-  return it != leases_.end() && it->second.holder == consumer;
+  return it != leases_.end() && it->second.holder == consumer ? &it->second : nullptr;
 }
 
 void Core::end_lease(Envelope& e) {
@@ -162,8 +162,8 @@ void Core::end_lease(Envelope& e) {
   --queue_of(e).in_flight;
 }
 
-void Core::observe_processing(Envelope& e, TimeMs now) {
-  const TimeMs ms = now - lease_of(e).leased_at_ms;
+void Core::observe_processing(const Envelope& e, const Lease& lease, TimeMs now) {
+  const TimeMs ms = now - lease.leased_at_ms;
   Queue& q = queue_of(e);
   q.metrics.processing.observe(static_cast<double>(ms) / 1000.0);
   q.metrics.rates().add_processing(now, ms);
@@ -173,8 +173,9 @@ ErrorCode Core::ack(ConsumerId consumer, MessageId id, TimeMs now) {
   now = advance(now);
   Envelope* e = find_mutable(id);
   if (!e) return ErrorCode::kUnknownMessage;
-  if (!holds_lease(*e, consumer)) return ErrorCode::kNotLeaseHolder;
-  observe_processing(*e, now);
+  const Lease* l = held_lease(*e, consumer);
+  if (!l) return ErrorCode::kNotLeaseHolder;
+  observe_processing(*e, *l, now);
   end_lease(*e);
   Queue& q = queue_of(*e);
   ++q.metrics.acked;
@@ -206,11 +207,12 @@ protocol::NackResultItem Core::nack(ConsumerId consumer, const protocol::NackIte
     res.code = ErrorCode::kUnknownMessage;
     return res;
   }
-  if (!holds_lease(*e, consumer)) {
+  const Lease* l = held_lease(*e, consumer);
+  if (!l) {
     res.code = ErrorCode::kNotLeaseHolder;
     return res;
   }
-  if (item.mode != protocol::NackMode::kRelease) observe_processing(*e, now);
+  if (item.mode != protocol::NackMode::kRelease) observe_processing(*e, *l, now);
   end_lease(*e);
   Queue& q = queue_of(*e);
   if (item.mode == protocol::NackMode::kRelease) {
@@ -253,17 +255,17 @@ protocol::TouchResultItem Core::touch(ConsumerId consumer, MessageId id, uint32_
     res.code = ErrorCode::kUnknownMessage;
     return res;
   }
-  if (!holds_lease(*e, consumer)) {
+  Lease* l = held_lease(*e, consumer);
+  if (!l) {
     res.code = ErrorCode::kNotLeaseHolder;
     return res;
   }
   const Consumer* c = find_consumer(consumer);
   const uint32_t ms =
       std::min(extend_ms ? extend_ms : lease_ms_for(*c, queue_of(*e)), options_.max_lease_ms);
-  Lease& l = lease_of(*e);
-  l.deadline_ms = now + ms;
-  timers_.push(l.deadline_ms, id, TimerHeap::Kind::kLeaseDeadline);
-  res.lease_deadline_ms = l.deadline_ms;
+  l->deadline_ms = now + ms;
+  timers_.push(l->deadline_ms, id, TimerHeap::Kind::kLeaseDeadline);
+  res.lease_deadline_ms = l->deadline_ms;
   return res;
 }
 
