@@ -30,9 +30,12 @@ std::string_view error_name(ErrorCode code) {
     case ErrorCode::kBatchTooLarge: return "BATCH_TOO_LARGE";
     case ErrorCode::kQueueFull: return "QUEUE_FULL";
     case ErrorCode::kTooManyHeaders: return "TOO_MANY_HEADERS";
+    case ErrorCode::kMemoryLimit: return "MEMORY_LIMIT";
+    case ErrorCode::kTooManyConnections: return "TOO_MANY_CONNECTIONS";
     case ErrorCode::kStorageError: return "STORAGE_ERROR";
     case ErrorCode::kShuttingDown: return "SHUTTING_DOWN";
     case ErrorCode::kInternal: return "INTERNAL";
+    case ErrorCode::kStorageFull: return "STORAGE_FULL";
   }
   return "UNKNOWN_ERROR";
 }

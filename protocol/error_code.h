@@ -39,10 +39,13 @@ enum class ErrorCode : uint16_t {
   kBatchTooLarge = 501,
   kQueueFull = 502,
   kTooManyHeaders = 503,
+  kMemoryLimit = 504,
+  kTooManyConnections = 505,
   // 6xx: the server could not do it.
   kStorageError = 600,
   kShuttingDown = 601,
   kInternal = 602,
+  kStorageFull = 603,
 };
 
 enum class ErrorCategory : uint8_t {

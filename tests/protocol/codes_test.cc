@@ -62,7 +62,7 @@ TEST(ErrorCodeTest, KnownValues) {
   EXPECT_FALSE(is_known_error(0xFFFF));
   int known = 0;
   for (uint32_t v = 0; v <= 0xFFFF; ++v) known += is_known_error(static_cast<uint16_t>(v)) ? 1 : 0;
-  EXPECT_EQ(known, 29);  // every ErrorCode enumerator, including kOk
+  EXPECT_EQ(known, 32);  // every ErrorCode enumerator, including kOk
 }
 
 TEST(ErrorCodeTest, CategoryFollowsHundredsDigit) {
@@ -74,6 +74,9 @@ TEST(ErrorCodeTest, CategoryFollowsHundredsDigit) {
   EXPECT_EQ(error_category(ErrorCode::kNotLeaseHolder), ErrorCategory::kState);
   EXPECT_EQ(error_category(ErrorCode::kTooManyHeaders), ErrorCategory::kLimit);
   EXPECT_EQ(error_category(ErrorCode::kStorageError), ErrorCategory::kServer);
+  EXPECT_EQ(error_category(ErrorCode::kStorageFull), ErrorCategory::kServer);
+  EXPECT_EQ(error_category(ErrorCode::kMemoryLimit), ErrorCategory::kLimit);
+  EXPECT_EQ(error_name(ErrorCode::kTooManyConnections), "TOO_MANY_CONNECTIONS");
   EXPECT_EQ(error_category(ErrorCode::kShuttingDown), ErrorCategory::kServer);
 
   EXPECT_EQ(category_name(ErrorCategory::kNone), "none");
