@@ -22,6 +22,7 @@
 // deleted groups enqueued) may refer to envelopes whose earlier history is gone: those are
 // skipped. Any other record that breaks the rules is illegal: apply() says why and changes
 // nothing.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -94,6 +95,8 @@ class LogState {
   std::map<uint64_t, protocol::ScheduleInfo>& schedules() { return schedules_; }
   /// The id the broker must hand out next: never one the log has used.
   uint64_t next_id() const { return next_id_; }
+  /// Makes the next id at least `floor` (the guard's id ceiling after a crash).
+  void raise_next_id(uint64_t floor) { next_id_ = std::max(next_id_, floor); }
   uint64_t base_id() const { return base_id_; }
   /// Records skipped because their envelope's history was compacted away.
   uint64_t orphans() const { return orphans_; }

@@ -1,11 +1,15 @@
 #include "wal/log_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+#include <xxhash.h>
 
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 
 #include "wal/group.h"
@@ -16,20 +20,104 @@ namespace {
 
 StoreStatus wrap(const rocksdb::Status& s, const char* what) {
   if (s.ok()) return {};
-  return StoreStatus::error(std::string(what) + ": " + s.ToString());
+  StoreStatus::Kind kind = StoreStatus::Kind::kOther;
+  if (s.IsNoSpace()) {
+    kind = StoreStatus::Kind::kFull;
+  } else if (s.IsIOError()) {
+    kind = StoreStatus::Kind::kIo;
+  } else if (s.IsCorruption()) {
+    kind = StoreStatus::Kind::kCorruption;
+  }
+  return StoreStatus::error(std::string(what) + ": " + s.ToString(), kind);
 }
 
 std::string meta_key(const std::string& name) {
   return "m" + name;
 }
 
+rocksdb::WALRecoveryMode recovery_mode(WalReplay replay) {
+  switch (replay) {
+    case WalReplay::kStrict: return rocksdb::WALRecoveryMode::kAbsoluteConsistency;
+    case WalReplay::kUpToDamage: return rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    case WalReplay::kSkipDamage: return rocksdb::WALRecoveryMode::kSkipAnyCorruptedRecords;
+  }
+  return rocksdb::WALRecoveryMode::kAbsoluteConsistency;
+}
+
+/// RocksDB's diagnostics to a callback instead of a LOG file in the log directory.
+class MessageLogger final : public rocksdb::Logger {
+ public:
+  using Sink = std::function<void(StoreMessageLevel, std::string_view)>;
+  MessageLogger(Sink sink, rocksdb::InfoLogLevel level)
+      : rocksdb::Logger(level), sink_(std::move(sink)) {}
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char text[2048];
+    const int n = std::vsnprintf(text, sizeof(text), format, ap);
+    if (n < 0) return;
+    std::string_view line(text, std::min(static_cast<size_t>(n), sizeof(text) - 1));
+    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.remove_suffix(1);
+    sink_(map(level), line);
+  }
+
+ private:
+  static StoreMessageLevel map(rocksdb::InfoLogLevel level) {
+    switch (level) {
+      case rocksdb::InfoLogLevel::DEBUG_LEVEL: return StoreMessageLevel::kDebug;
+      case rocksdb::InfoLogLevel::WARN_LEVEL: return StoreMessageLevel::kWarn;
+      case rocksdb::InfoLogLevel::ERROR_LEVEL:
+      case rocksdb::InfoLogLevel::FATAL_LEVEL: return StoreMessageLevel::kError;
+      default: return StoreMessageLevel::kInfo;
+    }
+  }
+  Sink sink_;
+};
+
 }  // namespace
 
+std::string encode_meta_u64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>(v >> (8 * i));
+  return out;
+}
+
+bool decode_meta_u64(std::string_view bytes, uint64_t& v) {
+  if (bytes.size() != 8) return false;
+  v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(bytes[static_cast<size_t>(i)]);
+  return true;
+}
+
 StoreStatus LogStore::open(const std::string& dir, std::unique_ptr<LogStore>& out, bool read_only) {
+  LogStoreOptions o;
+  o.read_only = read_only;
+  return open(dir, out, o);
+}
+
+StoreStatus LogStore::open(const std::string& dir, std::unique_ptr<LogStore>& out,
+                           const LogStoreOptions& lo) {
   rocksdb::Options options;
-  options.create_if_missing = true;
-  // A torn write at the tail of RocksDB's own WAL (a crash mid-write) is cut, not fatal.
-  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  options.create_if_missing = !lo.read_only;
+  options.wal_recovery_mode = recovery_mode(lo.wal_replay);
+  if (lo.env) options.env = lo.env;
+  if (lo.on_message) {
+    options.info_log =
+        std::make_shared<MessageLogger>(lo.on_message, rocksdb::InfoLogLevel::INFO_LEVEL);
+  } else {
+    options.info_log = std::make_shared<MessageLogger>(
+        [](StoreMessageLevel, std::string_view line) {
+          std::fprintf(stderr, "rocksdb: %.*s\n", static_cast<int>(line.size()), line.data());
+        },
+        rocksdb::InfoLogLevel::WARN_LEVEL);
+  }
+  // The MANIFEST records the size of every WAL file once it is synced and closed, and an open
+  // fails if one is missing or shorter: a lost older WAL file cannot pass for a short log.
+  options.track_and_verify_wals_in_manifest = true;
   // The log is mostly short-lived groups deleted by compaction soon after they are written: a
   // moderate memtable lets most of them die before they reach an SST, and bounding the WAL
   // keeps the directory tracking the live set.
@@ -38,14 +126,12 @@ StoreStatus LogStore::open(const std::string& dir, std::unique_ptr<LogStore>& ou
   options.max_total_wal_size = 96u << 20;
   options.compression = rocksdb::kLZ4Compression;
   options.max_background_jobs = 2;
-  options.keep_log_file_num = 3;
-  options.max_log_file_size = 4u << 20;
   options.recycle_log_file_num = 0;
   std::unique_ptr<LogStore> store(new LogStore());
   store->dir_ = dir;
   rocksdb::DB* db = nullptr;
-  const rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, dir, &db)
-                                      : rocksdb::DB::Open(options, dir, &db);
+  const rocksdb::Status s = lo.read_only ? rocksdb::DB::OpenForReadOnly(options, dir, &db)
+                                         : rocksdb::DB::Open(options, dir, &db);
   if (!s.ok()) return wrap(s, "cannot open the log");
   store->db_.reset(db);
   out = std::move(store);
@@ -78,6 +164,7 @@ StoreStatus LogStore::write_group(uint64_t seq, std::string_view value, bool syn
   rocksdb::WriteBatch batch;
   if (drop && drop->from < drop->to) {
     batch.DeleteRange(group_key(drop->from), group_key(drop->to));
+    batch.Put(meta_key("first_seq"), encode_meta_u64(drop->to));
   }
   for (const auto& [name, v] : meta) batch.Put(meta_key(name), v);
   batch.Put(group_key(seq), rocksdb::Slice(value.data(), value.size()));
@@ -96,6 +183,10 @@ StoreStatus LogStore::sync_wal() {
   return wrap(db_->SyncWAL(), "syncing the log");
 }
 
+StoreStatus LogStore::resume() {
+  return wrap(db_->Resume(), "resuming the log");
+}
+
 StoreStatus LogStore::get_meta(const std::string& name, std::optional<std::string>& value) {
   std::string v;
   const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_key(name), &v);
@@ -106,6 +197,25 @@ StoreStatus LogStore::get_meta(const std::string& name, std::optional<std::strin
   if (!s.ok()) return wrap(s, "reading log metadata");
   value = std::move(v);
   return {};
+}
+
+StoreStatus LogStore::verify_checksums() {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 4u << 20;
+  return wrap(db_->VerifyChecksum(ro), "verifying the log's table files");
+}
+
+StoreStatus LogStore::digest(std::map<std::string, uint64_t>& out) {
+  out.clear();
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice v = it->value();
+    out.emplace(it->key().ToString(), XXH3_64bits(v.data(), v.size()));
+  }
+  return wrap(it->status(), "reading the log");
 }
 
 StoreStatus LogStore::compact(uint64_t from_seq, uint64_t to_seq) {

@@ -1,8 +1,15 @@
 #include "wal/log_writer.h"
 
+#include <algorithm>
+
 #include "wal/group.h"
 
 namespace symphony::wal {
+
+namespace {
+constexpr std::chrono::milliseconds kFirstRetry{100};
+constexpr std::chrono::milliseconds kMaxRetry{2000};
+}  // namespace
 
 LogWriter::LogWriter(LogStore& store, FsyncPolicy policy, std::vector<GroupInfo> existing,
                      Clock clock, OnCommit on_commit)
@@ -16,6 +23,11 @@ LogWriter::LogWriter(LogStore& store, FsyncPolicy policy, std::vector<GroupInfo>
 
 LogWriter::~LogWriter() {
   stop();
+}
+
+void LogWriter::set_guard(std::string data_dir, LogGuardState state) {
+  guard_dir_ = std::move(data_dir);
+  guard_ = state;
 }
 
 void LogWriter::start() {
@@ -63,110 +75,171 @@ size_t LogWriter::group_count() const {
   return groups_.size();
 }
 
-void LogWriter::stop() {
+StoreStatus LogWriter::stop() {
   {
     std::lock_guard lk(mu_);
-    if (stopping_ && !thread_.joinable()) return;
+    if (stopping_ && !thread_.joinable()) return stop_status_;
     stopping_ = true;
   }
   cv_.notify_one();
   compact_cv_.notify_one();
   if (thread_.joinable()) thread_.join();
   if (compactor_.joinable()) compactor_.join();
+  return stop_status_;
+}
+
+void LogWriter::take_pending(Batch& b) {
+  if (!pending_any_) return;
+  if (!b.any) {
+    b.records.swap(pending_);
+    b.first_epoch = pending_first_epoch_;
+  } else {
+    // a group that failed to be written takes what arrived meanwhile: still one atomic write
+    b.records.append_encoded(pending_.bytes(), pending_.count());
+  }
+  pending_.clear();
+  b.any = true;
+  b.last_epoch = pending_last_epoch_;
+  b.next_id = pending_next_id_;
+  if (pending_drop_) b.drop = std::max(b.drop.value_or(0), *pending_drop_);
+  pending_any_ = false;
+  pending_drop_.reset();
+}
+
+StoreStatus LogWriter::write(Batch& b, std::optional<GroupRange>& compacted) {
+  // No id of this group may become visible before the guard's ceiling covers it.
+  if (guard_dir_) {
+    const uint64_t ceiling = raised_id_ceiling(guard_.id_ceiling, b.next_id);
+    if (ceiling != guard_.id_ceiling) {
+      LogGuardState next = guard_;
+      next.id_ceiling = ceiling;
+      next.stopped_cleanly = false;
+      if (StoreStatus st = write_log_guard(*guard_dir_, next); !st.ok) return st;
+      guard_ = next;
+    }
+  }
+  GroupHeader h;
+  h.seq = next_seq_;
+  h.first_epoch = b.first_epoch;
+  h.last_epoch = b.last_epoch;
+  h.next_message_id = b.next_id;
+  h.written_at_ms = clock_();
+  h.record_count = b.records.count();
+  std::string value;
+  encode_group(value, h, b.records.bytes());
+
+  std::vector<std::pair<std::string, std::string>> meta;
+  size_t dropped = 0;
+  compacted.reset();
+  if (b.drop) {
+    // every group whose epochs all lie below the compaction epoch: a prefix of the log
+    while (dropped < groups_.size() && groups_[dropped].last_epoch < *b.drop) ++dropped;
+    if (dropped > 0) {
+      compacted = GroupRange{groups_.front().seq, groups_[dropped - 1].seq + 1};
+      meta.emplace_back("base_id", encode_meta_u64(groups_[dropped - 1].next_message_id));
+    }
+  }
+  const bool sync = policy_.mode == FsyncPolicy::Mode::kAlways;
+  StoreStatus st = store_.write_group(h.seq, value, sync, compacted, meta);
+  if (!st.ok) return st;
+  ++next_seq_;
+  {
+    std::lock_guard lk(mu_);
+    for (size_t i = 0; i < dropped; ++i) groups_.pop_front();
+    groups_.push_back({h.seq, b.first_epoch, b.last_epoch, b.next_id});
+  }
+  if (!sync && !unsynced_) {
+    unsynced_ = true;
+    next_sync_ = std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(
+                     policy_.mode == FsyncPolicy::Mode::kInterval ? policy_.interval_ms : 0);
+  }
+  return {};
 }
 
 void LogWriter::run() {
-  RecordBuffer batch;
-  std::string value;
+  Batch batch;
   for (;;) {
-    uint64_t first_epoch = 0, last_epoch = 0, next_id = 0;
-    std::optional<uint64_t> drop;
+    bool stopping = false;
     {
       std::unique_lock lk(mu_);
       auto ready = [&] { return pending_any_ || stopping_; };
-      if (policy_.mode == FsyncPolicy::Mode::kInterval && unsynced_) {
+      if (failing_) {
+        // wait out the backoff; what is submitted meanwhile joins the held group
+        cv_.wait_for(lk, backoff_, [&] { return stopping_; });
+      } else if (policy_.mode == FsyncPolicy::Mode::kInterval && unsynced_) {
         cv_.wait_until(lk, next_sync_, ready);
       } else {
         cv_.wait(lk, ready);
       }
-      if (!pending_any_) {
-        if (stopping_) break;
-        lk.unlock();
-        if (unsynced_ && std::chrono::steady_clock::now() >= next_sync_) {
-          store_.sync_wal();
-          unsynced_ = false;
+      take_pending(batch);
+      stopping = stopping_;
+    }
+    if (!batch.any) {
+      if (stopping) break;
+      if (unsynced_ && !failing_ && std::chrono::steady_clock::now() >= next_sync_) {
+        unsynced_ = false;
+        if (StoreStatus st = store_.sync_wal(); !st.ok) {
+          // What was reported is not durable after all (the interval policy's loss window);
+          // the next write meets the same error and goes through the retry path.
+          Commit c;
+          c.status = st;
+          c.sync_only = true;
+          on_commit_(c);
         }
-        continue;
       }
-      batch.swap(pending_);
-      first_epoch = pending_first_epoch_;
-      last_epoch = pending_last_epoch_;
-      next_id = pending_next_id_;
-      drop = pending_drop_;
-      pending_any_ = false;
-      pending_drop_.reset();
+      continue;
     }
-
+    // after a failure RocksDB refuses writes until it has recovered: ask it to (the write tells)
+    if (failing_) store_.resume();
     const auto t0 = std::chrono::steady_clock::now();
-    GroupHeader h;
-    h.seq = next_seq_;
-    h.first_epoch = first_epoch;
-    h.last_epoch = last_epoch;
-    h.next_message_id = next_id;
-    h.written_at_ms = clock_();
-    h.record_count = batch.count();
-    encode_group(value, h, batch.bytes());
-
-    std::optional<GroupRange> range;
-    std::vector<std::pair<std::string, std::string>> meta;
-    size_t dropped = 0;
-    if (drop) {
-      // every group whose epochs all lie below the compaction epoch: a prefix of the log
-      while (dropped < groups_.size() && groups_[dropped].last_epoch < *drop) ++dropped;
-      if (dropped > 0) {
-        range = GroupRange{groups_.front().seq, groups_[dropped - 1].seq + 1};
-        std::string base(8, '\0');
-        const uint64_t base_id = groups_[dropped - 1].next_message_id;
-        for (int i = 0; i < 8; ++i)
-          base[static_cast<size_t>(i)] = static_cast<char>(base_id >> (8 * i));
-        meta.emplace_back("base_id", std::move(base));
-      }
-    }
-    const bool sync = policy_.mode == FsyncPolicy::Mode::kAlways;
+    std::optional<GroupRange> compacted;
     Commit c;
-    c.status = store_.write_group(h.seq, value, sync, range, meta);
-    c.last_epoch = last_epoch;
-    c.records = batch.count();
-    c.bytes = static_cast<uint32_t>(value.size());
+    c.status = write(batch, compacted);
+    c.last_epoch = batch.last_epoch;
+    c.records = batch.records.count();
+    c.bytes = static_cast<uint32_t>(batch.records.bytes().size() + kGroupHeaderBytes);
     c.micros = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
             .count());
-    if (c.status.ok) {
-      ++next_seq_;
-      {
-        std::lock_guard lk(mu_);
-        for (size_t i = 0; i < dropped; ++i) groups_.pop_front();
-        groups_.push_back({h.seq, first_epoch, last_epoch, next_id});
+    if (!c.status.ok) {
+      failing_ = true;
+      backoff_ = backoff_.count() == 0 ? kFirstRetry : std::min(backoff_ * 2, kMaxRetry);
+      on_commit_(c);
+      if (stopping) {
+        stop_status_ = c.status;  // this was the last attempt: nothing it held was confirmed
+        return;
       }
-      if (!sync && !unsynced_) {
-        unsynced_ = true;
-        next_sync_ = std::chrono::steady_clock::now() +
-                     std::chrono::milliseconds(
-                         policy_.mode == FsyncPolicy::Mode::kInterval ? policy_.interval_ms : 0);
-      }
+      continue;
     }
+    failing_ = false;
+    backoff_ = std::chrono::milliseconds(0);
     on_commit_(c);
     // let RocksDB reclaim the deleted groups' space soon rather than at its next compaction
-    if (c.status.ok && range) {
+    if (compacted) {
       std::lock_guard lk(mu_);
       compact_request_ =
-          GroupRange{compact_request_ ? compact_request_->from : range->from, range->to};
+          GroupRange{compact_request_ ? compact_request_->from : compacted->from, compacted->to};
       compact_cv_.notify_one();
     }
-    batch.clear();
+    batch = Batch{};
   }
+  stop_status_ = finish_clean_stop();
+}
+
+StoreStatus LogWriter::finish_clean_stop() {
   // a clean stop leaves nothing unsynced, whatever the policy
-  if (unsynced_) store_.sync_wal();
+  if (unsynced_) {
+    if (StoreStatus st = store_.sync_wal(); !st.ok) return st;
+    unsynced_ = false;
+  }
+  if (!guard_dir_) return {};
+  LogGuardState clean = guard_;
+  clean.stopped_cleanly = true;
+  clean.last_seq = next_seq_ - 1;
+  if (StoreStatus st = write_log_guard(*guard_dir_, clean); !st.ok) return st;
+  guard_ = clean;
+  return {};
 }
 
 }  // namespace symphony::wal

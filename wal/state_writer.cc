@@ -34,11 +34,7 @@ StoreStatus write_state(LogStore& store, const LogState& state, const StateWrite
     std::vector<std::pair<std::string, std::string>> meta;
     if (last && o.drop_older) {
       if (o.first_seq > 0) drop = GroupRange{0, o.first_seq};
-      std::string base(8, '\0');
-      for (int i = 0; i < 8; ++i) {
-        base[static_cast<size_t>(i)] = static_cast<char>(state.next_id() >> (8 * i));
-      }
-      meta.emplace_back("base_id", std::move(base));
+      meta.emplace_back("base_id", encode_meta_u64(state.next_id()));
     }
     StoreStatus st = store.write_group(seq, value, /*sync=*/last, drop, meta);
     if (!st.ok) return st;

@@ -40,17 +40,23 @@ void BrokerService::restore(wal::LogState& recovered, const wal::RecoveryReport&
   recovered_groups_ = report.group_infos;
 }
 
+void BrokerService::set_log_guard(std::string data_dir, wal::LogGuardState state) {
+  log_guard_.emplace(std::move(data_dir), state);
+}
+
 void BrokerService::start() {
   writer_ = std::make_unique<wal::LogWriter>(store_, options_.fsync, std::move(recovered_groups_),
                                              clock_, [this](const wal::LogWriter::Commit& c) {
                                                asio::post(io_, [this, c] { on_log_commit(c); });
                                              });
+  if (log_guard_) writer_->set_guard(log_guard_->first, log_guard_->second);
   writer_->start();
   arm_timer(clock_());
 }
 
-void BrokerService::stop_log() {
-  if (writer_) writer_->stop();
+wal::StoreStatus BrokerService::stop_log() {
+  if (!writer_) return {};
+  return writer_->stop();
 }
 
 std::string& BrokerService::durable_out(Session& s) {
@@ -59,15 +65,27 @@ std::string& BrokerService::durable_out(Session& s) {
 }
 
 void BrokerService::on_log_commit(const wal::LogWriter::Commit& c) {
-  if (!c.status.ok) {
-    if (!storage_failed_) {
-      logs::storage().critical("log write failed: {}; stopping without confirming what it held",
-                               c.status.message);
-      storage_failed_ = true;
-      io_.stop();
-    }
+  const broker::TimeMs now = clock_();
+  if (c.sync_only) {
+    // a background sync (--fsync=interval) failed: what it covered may not survive a power
+    // loss; the next write meets the same error and takes the retry path
+    logs::storage().error("log sync failed: {}", c.status.message);
     return;
   }
+  switch (log_health_.on_write(c.status, c.records, now)) {
+    case LogHealth::Change::kFailed:
+      logs::storage().error(
+          "log write failed: {}; {} records are kept and retried, nothing of them is confirmed "
+          "meanwhile, and requests that need the log get {}",
+          c.status.message, c.records, protocol::error_name(log_health_.refusal()));
+      break;
+    case LogHealth::Change::kRecovered:
+      logs::storage().warn("log writes succeed again after {} ms and {} failed attempts",
+                           now - log_health_.failing_since(), log_health_.failures());
+      break;
+    case LogHealth::Change::kNone: break;
+  }
+  if (!c.status.ok) return;
   durable_epoch_ = std::max(durable_epoch_, c.last_epoch);
   if (c.records > 0) {
     ++metrics_.log_commits;
@@ -124,7 +142,8 @@ void BrokerService::submit_log() {
   // A log rewrite in progress adds its next chunk of snapshots to this turn's records; when it
   // completes, the same write drops every group that lies wholly before it began.
   std::optional<uint64_t> drop;
-  if (core_.log_rewrite_running() && core_.continue_log_rewrite(options_.compaction_chunk)) {
+  if (log_health_.writable() && core_.log_rewrite_running() &&
+      core_.continue_log_rewrite(options_.compaction_chunk)) {
     drop = compaction_epoch_;
     logs::storage().debug("log compaction: groups before epoch {} are dropped", compaction_epoch_);
   }
@@ -152,7 +171,7 @@ void BrokerService::submit_log() {
   // filled with millions of messages: rewriting it would cost as much as the fill, for nothing.
   const uint64_t live = core_.live_log_bytes();
   const uint64_t dead = log_bytes_since_compaction_ > live ? log_bytes_since_compaction_ - live : 0;
-  if (!core_.log_rewrite_running() &&
+  if (log_health_.writable() && !core_.log_rewrite_running() &&
       dead >= std::max<uint64_t>(
                   options_.compaction_min_bytes,
                   static_cast<uint64_t>(options_.compaction_ratio * static_cast<double>(live)))) {
@@ -209,8 +228,28 @@ void BrokerService::on_frame(Connection& conn, const protocol::Frame& frame) {
                "the first frame on a connection must be HELLO");
     return;
   }
+  if (refuse_without_log(*s, frame)) return;
   const Op op = ops()[static_cast<uint8_t>(frame.opcode)];
   (this->*op)(*s, frame);
+}
+
+bool BrokerService::refuse_without_log(Session& s, const protocol::Frame& f) {
+  if (log_health_.writable()) return false;
+  using protocol::Opcode;
+  switch (f.opcode) {
+    // what appends log records; everything else (reads, subscriptions, credit, touch) goes on
+    case Opcode::kDispatch:
+    case Opcode::kAck:
+    case Opcode::kNack:
+    case Opcode::kQueuePurge:
+    case Opcode::kFailedRetry:
+    case Opcode::kFailedDelete:
+    case Opcode::kScheduleCreate:
+    case Opcode::kScheduleUpdate:
+      send_error(s, f.request_id, log_health_.refusal(), log_health_.refusal_text());
+      return true;
+    default: return false;
+  }
 }
 
 void BrokerService::on_malformed(Connection& conn, const protocol::FrameDecoder::Result& bad) {
@@ -283,8 +322,13 @@ void BrokerService::schedule_turn_end() {
 void BrokerService::end_turn() {
   turn_scheduled_ = false;
   const broker::TimeMs now = clock_();
-  core_.tick(now);
-  core_.deliver(now);
+  // While the log takes no writes, time stands still for the core: no lease expires, no
+  // schedule fires, nothing is delivered (a delivery is a lease record). It catches up on the
+  // first turn after the log recovers.
+  if (log_health_.writable()) {
+    core_.tick(now);
+    core_.deliver(now);
+  }
   for (uint64_t id : open_delivers_) {
     if (Session* s = find_session(id); s && s->deliver) {
       s->deliver->finish();

@@ -25,6 +25,7 @@
 #include "broker/server/connection.h"
 #include "broker/server/frame_handler.h"
 #include "broker/server/health_options.h"
+#include "broker/server/log_health.h"
 #include "broker/server/server_metrics.h"
 #include "protocol/consume.h"
 #include "protocol/decode_status.h"
@@ -71,13 +72,16 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   /// Loads the state recovered from the log into the core. May run on another thread, as long
   /// as nothing else uses the service yet.
   void restore(wal::LogState& recovered, const wal::RecoveryReport& report);
+  /// The log writer keeps <data_dir>/log.guard from `state` on (after restore(), before start()).
+  void set_log_guard(std::string data_dir, wal::LogGuardState state);
   /// Starts the log writer and the timers (on the event loop's thread, after restore()).
   void start();
   /// Writes everything submitted, syncs and stops the log writer. Call once the event loop has
-  /// ended. Idempotent.
-  void stop_log();
-  /// True once a log write failed: the broker stops rather than confirm what it cannot keep.
-  bool storage_failed() const { return storage_failed_; }
+  /// ended. Idempotent. Not ok when the log was failing and records were never written.
+  wal::StoreStatus stop_log();
+  /// True while log writes fail (see LogHealth): requests that need the log are refused.
+  bool storage_failed() const { return !log_health_.writable(); }
+  const LogHealth& log_health() const { return log_health_; }
   const broker::Core& core() const { return core_; }
 
   // FrameHandler
@@ -174,6 +178,8 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   /// Where a reply goes that must wait until this turn's log records are durable.
   std::string& durable_out(Session& s);
   void on_log_commit(const wal::LogWriter::Commit& c);
+  /// Refuses a request that would add log records while the log takes no writes; true if so.
+  bool refuse_without_log(Session& s, const protocol::Frame& f);
   void release_durable();
   void submit_log();
   void schedule_turn_end();
@@ -193,7 +199,8 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   /// log's earlier bytes are not counted, so its first compaction comes late, not early).
   uint64_t log_bytes_since_compaction_ = 0;
   uint64_t compaction_epoch_ = 0;  ///< set while a log rewrite runs
-  bool storage_failed_ = false;
+  LogHealth log_health_;
+  std::optional<std::pair<std::string, wal::LogGuardState>> log_guard_;  ///< restore() to start()
   std::vector<uint64_t> held_now_;                        ///< sessions with a held reply this turn
   std::vector<uint64_t> waiting_;                         ///< sessions whose `held` is not empty
   std::vector<std::function<void()>> after_durable_now_;  ///< registered this turn

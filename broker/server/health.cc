@@ -26,6 +26,7 @@ HealthReport broker_health(const BrokerService* service, bool draining, const st
   in.draining = draining;
   if (service) {
     in.storage_failed = service->storage_failed();
+    if (in.storage_failed) in.storage_reason = service->log_health().health_reason(service->now());
     in.core = &service->core();
     in.now = service->now();
   }
@@ -43,7 +44,7 @@ HealthReport evaluate_health(const HealthInputs& in, const HealthOptions& option
   auto degraded = [&](std::string why) { r.reasons.push_back(std::move(why)); };
 
   r.checks["storage"] = in.storage_failed ? "failed" : "ok";
-  if (in.storage_failed) bad("a log write failed; the broker is stopping");
+  if (in.storage_failed) bad(in.storage_reason);
   if (in.recovering) bad("recovering the log");
   if (in.draining) bad("shutting down");
 

@@ -1,6 +1,7 @@
 #pragma once
 // GET /health and `symphony health`: healthy, degraded or unhealthy, with the reasons.
-//   unhealthy: a log write failed, the broker is recovering or shutting down (HTTP 503)
+//   unhealthy: log writes fail (a full disk, an I/O error: the broker refuses what needs the log
+//              until they succeed again), the broker is recovering or shutting down (HTTP 503)
 //   degraded:  free disk under the threshold, a queue at its max length, lease expiries over the
 //              last minute above the threshold (HTTP 200: still serving)
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@ struct HealthInputs {
   bool recovering = false;
   bool draining = false;
   bool storage_failed = false;
+  std::string storage_reason;               ///< LogHealth::health_reason, when storage_failed
   std::optional<uint64_t> free_disk_bytes;  ///< unset when statvfs failed
   const broker::Core* core = nullptr;       ///< null while recovering
   broker::TimeMs now = 0;

@@ -67,8 +67,35 @@ Server::Server(ServerOptions options)
   if (options_.tls.enabled()) tls_ = make_server_tls_context(options_.tls);
   std::string error;
   if (!wal::DataDirLock::acquire(options_.data_dir, lock_, error)) throw std::runtime_error(error);
-  if (auto st = wal::LogStore::open(options_.data_dir + "/log", store_); !st.ok) {
+  const std::string log_dir = options_.data_dir + "/log";
+  wal::LogGuardState guard;
+  switch (wal::read_log_guard(options_.data_dir, guard, error)) {
+    case wal::GuardRead::kOk: guard_ = guard; break;
+    case wal::GuardRead::kMissing: break;
+    case wal::GuardRead::kDamaged: throw std::runtime_error(error + wal::damage_hint(log_dir));
+  }
+  wal::CheckedOpenOptions open;
+  open.tail_may_be_torn = !(guard_ && guard_->stopped_cleanly);
+  open.verify_tables = false;  // done by the recovery thread, while /health answers
+  open.store.on_message = [](wal::StoreMessageLevel level, std::string_view line) {
+    switch (level) {
+      case wal::StoreMessageLevel::kError: logs::storage().error("rocksdb: {}", line); break;
+      case wal::StoreMessageLevel::kWarn: logs::storage().warn("rocksdb: {}", line); break;
+      default: logs::storage().debug("rocksdb: {}", line); break;
+    }
+  };
+  if (auto st = wal::open_checked(log_dir, store_, open, open_report_); !st.ok) {
     throw std::runtime_error(st.message);
+  }
+  if (open_report_.tail_cut) {
+    logs::storage().warn(
+        "the log's write-ahead file ended in a write torn by the crash or power loss that "
+        "stopped the broker ({}); it was cut. Nothing in it had been confirmed{}",
+        open_report_.detail,
+        options_.service.fsync.mode == wal::FsyncPolicy::Mode::kAlways
+            ? std::string()
+            : " under --fsync=always; under the configured policy it may have held confirmed "
+              "writes of the loss window docs/architecture.md §4.3 describes");
   }
   backup_ = std::make_unique<BackupRunner>(io_, *store_);
   admin_state_.options = &options_;
@@ -92,11 +119,39 @@ void Server::recover_in_background() {
     std::string error;
     wal::LogState recovered;
     wal::RecoveryReport report;
-    if (!wal::recover(*store_, recovered, report, error)) {
-      asio::post(io_, [this, error] { on_recovery_failed("recovery failed: " + error); });
+    auto fail = [this](const std::string& why) {
+      asio::post(io_, [this, why] { on_recovery_failed("recovery failed: " + why); });
+    };
+    if (wal::StoreStatus v = store_->verify_checksums(); !v.ok) {
+      fail("a table file of the log is damaged (" + v.message + ")" +
+           wal::damage_hint(store_->dir()));
       return;
     }
-    if (report.tail_cut) logs::server().warn("recovery: {}", report.warning);
+    if (!wal::recover(*store_, recovered, report, error)) {
+      fail(error);
+      return;
+    }
+    if (!wal::apply_guard(guard_, report, recovered, error)) {
+      fail(error + wal::damage_hint(store_->dir()));
+      return;
+    }
+    if (!guard_ && report.groups > 0) {
+      logs::storage().warn(
+          "no {} beside the log (a data directory from before it, or a restored backup): ids "
+          "continue from the log's own counter",
+          wal::log_guard_path(options_.data_dir));
+    }
+    // From here on the log is being written: the guard says so (a crash is then not mistaken
+    // for a clean stop) and reserves ids ahead of the ones this run will hand out.
+    wal::LogGuardState running;
+    running.stopped_cleanly = false;
+    running.id_ceiling = wal::raised_id_ceiling(
+        std::max(guard_ ? guard_->id_ceiling : 0, recovered.next_id()), recovered.next_id());
+    if (wal::StoreStatus g = wal::write_log_guard(options_.data_dir, running); !g.ok) {
+      fail(g.message);
+      return;
+    }
+    service_->set_log_guard(options_.data_dir, running);
     const size_t envelopes = recovered.envelopes().size();
     service_->restore(recovered, report);
     const std::string summary = fmt::format(
@@ -170,10 +225,13 @@ int Server::run() {
   recover_in_background();
   io_.run();
   if (recovery_.joinable()) recovery_.join();
-  if (service_) service_->stop_log();
+  const wal::StoreStatus stopped = service_ ? service_->stop_log() : wal::StoreStatus{};
   if (exit_code_ != 0) return exit_code_;
-  if (service_ && service_->storage_failed()) {
-    logs::server().critical("symphonyd stopped after a log write failure");
+  if (!stopped.ok) {
+    logs::server().critical(
+        "symphonyd stopped with its log failing ({}): what it could not write was never "
+        "confirmed, and the next start recovers as after a crash",
+        stopped.message);
     return 1;
   }
   logs::server().info("symphonyd stopped");

@@ -18,7 +18,9 @@
 #include "broker/server/backup_runner.h"
 #include "broker/server/broker_service.h"
 #include "broker/server/health_options.h"
+#include "wal/checked_open.h"
 #include "wal/data_dir_lock.h"
+#include "wal/log_guard.h"
 #include "wal/log_store.h"
 
 namespace symphony::server {
@@ -80,6 +82,9 @@ class Server {
   /// Both ports' TLS context, when TLS is on; declared before io_ so it outlives connections.
   std::unique_ptr<boost::asio::ssl::context> tls_;
   wal::DataDirLock lock_;
+  /// What log.guard said at start (unset: there was none).
+  std::optional<wal::LogGuardState> guard_;
+  wal::CheckedOpenReport open_report_;
   std::unique_ptr<wal::LogStore> store_;
   boost::asio::io_context io_{1};
   boost::asio::signal_set signals_;

@@ -110,7 +110,6 @@ TEST_F(LogWriterTest, QuickSubmitsMayMergeButEveryRecordSurvives) {
   EXPECT_EQ(r.report.records, submitted);
   EXPECT_EQ(r.report.groups, cs.size());
   EXPECT_EQ(r.report.last_epoch, kEpochs);
-  EXPECT_FALSE(r.report.tail_cut);
   EXPECT_EQ(r.state.envelopes().size(), submitted);
   for (uint64_t id = 1; id < next_id; ++id) EXPECT_TRUE(r.state.envelopes().count(id)) << id;
   EXPECT_EQ(r.state.next_id(), next_id);

@@ -1,5 +1,5 @@
-// The read-only commands: stats, verify, dump, history. None of them changes the log: a damaged
-// tail is reported (and skipped), never cut.
+// The read-only commands: stats, verify, dump, history. None of them changes the log: a write
+// torn at the end of RocksDB's write-ahead log is reported (and left out), never cut.
 #include <fmt/format.h>
 
 #include <array>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tools/symphony-wal/wal_tool.h"
+#include "wal/recovery.h"
 
 namespace symphony::wal_tool {
 
@@ -18,13 +19,6 @@ namespace {
 void out(const std::string& line) {
   std::fputs(line.c_str(), stdout);
   std::fputc('\n', stdout);
-}
-
-std::string tail_warning(const WalkResult& r) {
-  return fmt::format(
-      "the last log group {} is damaged ({}): it is left out here, and symphonyd cuts it at "
-      "start (its records were never confirmed)",
-      *r.damaged_tail_seq, r.tail_problem);
 }
 
 struct QueueCounts {
@@ -49,7 +43,6 @@ int run_stats(const std::string& data_dir, bool as_json) {
   wal::LogState state;
   WalkResult walk;
   if (!walk_log(*log.store, state, hooks, walk)) return fail(kExitFailed, walk.error);
-  if (walk.damaged_tail_seq) warn(tail_warning(walk));
 
   const int64_t now = now_ms();
   std::map<std::string, QueueCounts> queues;
@@ -100,7 +93,8 @@ int run_stats(const std::string& data_dir, bool as_json) {
            {"base_id", state.base_id()},
            {"orphans", state.orphans()},
            {"disk_bytes", disk_bytes}};
-    j["damaged_tail_seq"] = walk.damaged_tail_seq ? json(*walk.damaged_tail_seq) : json(nullptr);
+    j["wal_tail_torn"] = log.opened.tail_cut;
+    j["stopped_cleanly"] = log.guard ? json(log.guard->stopped_cleanly) : json(nullptr);
     print_json(j);
     return kExitOk;
   }
@@ -141,18 +135,26 @@ int run_stats(const std::string& data_dir, bool as_json) {
 
 int run_verify(const std::string& data_dir) {
   OpenLog log;
-  if (const int rc = open_log(data_dir, log, /*read_only=*/true); rc != kExitOk) return rc;
+  if (const int rc = open_log(data_dir, log, /*read_only=*/true, /*verify_tables=*/true);
+      rc != kExitOk) {
+    if (rc == kExitFailed) out("FAILED: the log cannot be opened as it is (see above)");
+    return rc;
+  }
   wal::LogState state;
   WalkResult walk;
-  if (!walk_log(*log.store, state, {}, walk)) {
+  WalkHooks hooks;
+  wal::RecoveryReport report;
+  hooks.on_group = [&](const GroupView& g) {
+    report.group_infos.push_back(
+        {g.seq, g.header.first_epoch, g.header.last_epoch, g.header.next_message_id});
+    return true;
+  };
+  if (!walk_log(*log.store, state, hooks, walk)) {
     out("FAILED: " + walk.error);
     return kExitFailed;
   }
-  if (walk.damaged_tail_seq) {
-    out(fmt::format(
-        "FAILED: the last log group {} is damaged ({}); symphonyd would cut it at start (its "
-        "records were never confirmed); the {} groups before it are good",
-        *walk.damaged_tail_seq, walk.tail_problem, walk.groups));
+  if (std::string error; !wal::apply_guard(log.guard, report, state, error)) {
+    out("FAILED: " + error);
     return kExitFailed;
   }
   std::string range =
@@ -204,7 +206,6 @@ int run_dump(const std::string& data_dir, const DumpFilter& filter, bool as_json
   const bool ok = walk_log(*log.store, state, hooks, walk);
   std::fflush(stdout);
   if (!ok) return fail(kExitFailed, walk.error);
-  if (walk.damaged_tail_seq) warn(tail_warning(walk));
   return kExitOk;
 }
 
@@ -238,7 +239,6 @@ int run_history(const std::string& data_dir, uint64_t id) {
   }
   std::fflush(stdout);
   if (!ok) return fail(kExitFailed, walk.error);
-  if (walk.damaged_tail_seq) warn(tail_warning(walk));
 
   std::string now_text;
   const auto it = state.envelopes().find(id);

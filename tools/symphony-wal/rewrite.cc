@@ -94,9 +94,9 @@ int run_replay(const std::string& data_dir, const std::string& into,
   wal::LogState state;
   WalkResult walk;
   if (!walk_log(*src.store, state, hooks, walk)) return undo(walk.error);
-  if (walk.damaged_tail_seq) {
-    warn(fmt::format("the last log group {} is damaged ({}): it is left out",
-                     *walk.damaged_tail_seq, walk.tail_problem));
+  // ids the source may have handed out (before a crash, or after --until) stay used
+  if (src.guard && (!src.guard->stopped_cleanly || until_ms)) {
+    state.raise_next_id(src.guard->id_ceiling);
   }
 
   uint64_t groups = 0;
@@ -114,6 +114,9 @@ int run_replay(const std::string& data_dir, const std::string& into,
       dst.reset();
       return undo(st.message);
     }
+  }
+  if (write_guard(into, src.guard, groups, state.next_id()) != kExitOk) {
+    return undo("cannot write " + wal::log_guard_path(into));
   }
   std::string source =
       walk.first ? fmt::format(
@@ -138,10 +141,10 @@ int run_compact(const std::string& data_dir) {
   wal::LogState state;
   wal::RecoveryReport report;
   std::string error;
-  if (!wal::recover(store, state, report, error, /*cut_tail=*/true)) {
+  if (!wal::recover(store, state, report, error) ||
+      !wal::apply_guard(log.guard, report, state, error)) {
     return fail(kExitFailed, error);
   }
-  if (report.tail_cut) warn(report.warning);
   if (report.group_infos.empty()) {
     out("the log holds no groups: nothing to compact");
     return kExitOk;
@@ -154,6 +157,11 @@ int run_compact(const std::string& data_dir) {
   uint64_t written = 0;
   if (wal::StoreStatus st = wal::write_state(store, state, options, written); !st.ok) {
     return fail(kExitFailed, st.message);
+  }
+  if (const int rc =
+          write_guard(data_dir, log.guard, options.first_seq + written - 1, state.next_id());
+      rc != kExitOk) {
+    return rc;
   }
   // the snapshot is durable and the old groups deleted: reclaiming their space is best effort
   if (wal::StoreStatus st = store.compact(0, options.first_seq); !st.ok) warn(st.message);

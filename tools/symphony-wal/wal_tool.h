@@ -11,10 +11,13 @@
 #include <string>
 #include <string_view>
 
+#include "wal/checked_open.h"
 #include "wal/data_dir_lock.h"
 #include "wal/group.h"
+#include "wal/log_guard.h"
 #include "wal/log_state.h"
 #include "wal/log_store.h"
+#include "wal/log_walk.h"
 #include "wal/record.h"
 
 namespace symphony::wal_tool {
@@ -33,55 +36,30 @@ void warn(const std::string& message);
 struct OpenLog {
   wal::DataDirLock lock;
   std::unique_ptr<wal::LogStore> store;
+  /// What log.guard says (unset: there is none).
+  std::optional<wal::LogGuardState> guard;
+  /// The write-ahead log ended in a torn write: cut (read-write) or left out (read-only).
+  wal::CheckedOpenReport opened;
 };
 
-/// Locks `data_dir` and opens its existing log. Never creates the directory or a log. Returns
-/// an exit code (kExitOk when `out` is ready) after printing the error.
-int open_log(const std::string& data_dir, OpenLog& out, bool read_only);
+/// Locks `data_dir` and opens its existing log as the broker would (checked_open.h: damage is
+/// an error; a torn end after an unclean stop is cut, or left out when `read_only`, with a
+/// warning). Never creates the directory or a log. `verify_tables` also reads every block of
+/// every table file. Returns an exit code (kExitOk when `out` is ready) after printing the error.
+int open_log(const std::string& data_dir, OpenLog& out, bool read_only, bool verify_tables = false);
 
-// ---- walking the log ----
+/// Writes the guard of a log this tool rewrote: stopped cleanly after `last_seq`, with an id
+/// ceiling of at least `next_id` and the old one.
+int write_guard(const std::string& data_dir, const std::optional<wal::LogGuardState>& old,
+                uint64_t last_seq, uint64_t next_id);
 
-struct GroupView {
-  uint64_t seq = 0;
-  wal::GroupHeader header;
-  size_t bytes = 0;  ///< of the whole group value
-};
+// ---- walking the log (wal/log_walk.h: the same checks as recovery) ----
 
-struct RecordView {
-  const GroupView& group;
-  uint32_t index = 0;  ///< within the group
-  const wal::Record& record;
-  size_t bytes = 0;  ///< encoded size (type, length, payload)
-};
-
-struct WalkHooks {
-  /// Called for every well-formed group before its records; false ends the walk there (the
-  /// group is not applied).
-  std::function<bool(const GroupView&)> on_group;
-  /// Called for every decoded record, with the state as it was before the record.
-  std::function<void(const RecordView&, const wal::LogState& before)> on_record;
-};
-
-struct WalkResult {
-  uint64_t groups = 0;  ///< applied
-  uint64_t records = 0;
-  uint64_t bytes = 0;  ///< of the applied group values
-  std::optional<GroupView> first, last;
-  bool stopped = false;  ///< on_group ended the walk
-  /// The last group is damaged (the tail a crash leaves): it was skipped, as the broker would
-  /// cut it. `tail_problem` says why.
-  std::optional<uint64_t> damaged_tail_seq;
-  std::string tail_problem;
-  /// Set when the walk stopped at a bad item (one line naming group, record, type and id).
-  std::string error;
-};
-
-/// Replays `store` into `state` (constructed here with the stored base id), checking each group
-/// (checksum, format, seq continuity) and each record (decoding, replay rules), like recovery,
-/// but modifies nothing. Returns false with result.error at the first bad item (records before
-/// it were applied).
-bool walk_log(wal::LogStore& store, wal::LogState& state, const WalkHooks& hooks,
-              WalkResult& result);
+using wal::GroupView;
+using wal::RecordView;
+using wal::walk_log;
+using wal::WalkHooks;
+using wal::WalkResult;
 
 // ---- time ----
 

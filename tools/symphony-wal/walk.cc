@@ -27,7 +27,7 @@ void warn(const std::string& message) {
   std::fprintf(stderr, "symphony-wal: warning: %s\n", message.c_str());
 }
 
-int open_log(const std::string& data_dir, OpenLog& out, bool read_only) {
+int open_log(const std::string& data_dir, OpenLog& out, bool read_only, bool verify_tables) {
   std::error_code ec;
   // DataDirLock::acquire creates a missing directory: check first, so a typo creates nothing
   if (!fs::is_directory(data_dir, ec)) {
@@ -53,123 +53,41 @@ int open_log(const std::string& data_dir, OpenLog& out, bool read_only) {
     return fail(kExitFailed,
                 "no Symphony log in " + data_dir + " (" + log_dir + "/CURRENT is missing)");
   }
-  if (wal::StoreStatus st = wal::LogStore::open(log_dir, out.store, read_only); !st.ok) {
+  wal::LogGuardState guard;
+  switch (wal::read_log_guard(data_dir, guard, error)) {
+    case wal::GuardRead::kOk: out.guard = guard; break;
+    case wal::GuardRead::kMissing: break;
+    case wal::GuardRead::kDamaged: return fail(kExitFailed, error + wal::damage_hint(log_dir));
+  }
+  wal::CheckedOpenOptions options;
+  options.read_only = read_only;
+  options.tail_may_be_torn = !(out.guard && out.guard->stopped_cleanly);
+  options.verify_tables = verify_tables;
+  // RocksDB's own lines would repeat what the error this tool prints already says
+  options.store.on_message = [](wal::StoreMessageLevel, std::string_view) {};
+  if (wal::StoreStatus st = wal::open_checked(log_dir, out.store, options, out.opened); !st.ok) {
     return fail(kExitFailed, st.message);
+  }
+  if (out.opened.tail_cut) {
+    warn(
+        fmt::format("the log's write-ahead file ends in a write torn by a crash or power loss "
+                    "({}): it {}; nothing in it had been confirmed under --fsync=always",
+                    out.opened.detail,
+                    read_only ? "is left out here, and symphonyd cuts it at start" : "was cut"));
   }
   return kExitOk;
 }
 
-namespace {
-
-/// What can still be read of a record that failed to decode at `pos`.
-std::string damaged_record_hint(std::string_view records, size_t pos) {
-  if (pos >= records.size()) return "";
-  const auto type = static_cast<uint8_t>(records[pos]);
-  std::string hint =
-      type >= 1 && type <= wal::kMaxRecordType
-          ? fmt::format("type {}", record_type_name(static_cast<wal::RecordType>(type)))
-          : fmt::format("type byte {}", type);
-  // every payload starts with the message id, after u8 type and u32 length
-  if (pos + 13 <= records.size()) {
-    protocol::ByteReader r(records.substr(pos + 5, 8));
-    hint += fmt::format(", message {}", r.u64());
+int write_guard(const std::string& data_dir, const std::optional<wal::LogGuardState>& old,
+                uint64_t last_seq, uint64_t next_id) {
+  wal::LogGuardState g;
+  g.stopped_cleanly = true;
+  g.last_seq = last_seq;
+  g.id_ceiling = std::max(old ? old->id_ceiling : 0, next_id);
+  if (wal::StoreStatus st = wal::write_log_guard(data_dir, g); !st.ok) {
+    return fail(kExitFailed, st.message);
   }
-  return " (" + hint + ")";
-}
-
-}  // namespace
-
-bool walk_log(wal::LogStore& store, wal::LogState& state, const WalkHooks& hooks,
-              WalkResult& result) {
-  uint64_t base_id = 0;
-  if (wal::StoreStatus st = wal::read_base_id(store, base_id); !st.ok) {
-    result.error = st.message;
-    return false;
-  }
-  state = wal::LogState(base_id);
-  // A bad group is a torn tail only if nothing follows it (recovery's rule): decide at the next
-  // group or at the end.
-  std::optional<uint64_t> bad_seq;
-  std::string bad_why;
-  uint64_t expected_seq = 0;
-  bool failed = false;
-  wal::Record record;
-  wal::StoreStatus st = store.for_each_group([&](uint64_t seq, std::string_view value) {
-    if (bad_seq) {
-      result.error =
-          fmt::format("log group {} is damaged ({}) and is not the last one", *bad_seq, bad_why);
-      failed = true;
-      return false;
-    }
-    if (expected_seq != 0 && seq != expected_seq) {
-      result.error = fmt::format("log group {} is missing (group {} follows group {})",
-                                 expected_seq, seq, expected_seq - 1);
-      failed = true;
-      return false;
-    }
-    expected_seq = seq + 1;
-    GroupView g;
-    g.seq = seq;
-    g.bytes = value.size();
-    std::string_view records;
-    const wal::GroupCheck check = wal::decode_group(value, g.header, records);
-    if (check != wal::GroupCheck::kOk || g.header.seq != seq) {
-      bad_seq = seq;
-      bad_why = check != wal::GroupCheck::kOk
-                    ? std::string(group_check_name(check))
-                    : fmt::format("its header names sequence number {}", g.header.seq);
-      return true;
-    }
-    if (hooks.on_group && !hooks.on_group(g)) {
-      result.stopped = true;
-      return false;
-    }
-    state.observe_group(g.header);
-    wal::RecordReader reader(records);
-    uint32_t index = 0;
-    size_t start = 0;
-    while (reader.next(record)) {
-      const RecordView view{g, index, record, reader.position() - start};
-      if (hooks.on_record) hooks.on_record(view, state);
-      if (const std::string illegal = state.apply(record); !illegal.empty()) {
-        result.error =
-            fmt::format("log group {} record {} ({} of message {}): {}", seq, index,
-                        record_type_name(type_of(record)), message_id_of(record), illegal);
-        failed = true;
-        return false;
-      }
-      start = reader.position();
-      ++index;
-    }
-    if (!reader.at_end()) {
-      result.error = fmt::format("log group {} record {}{} is damaged: {}", seq, index,
-                                 damaged_record_hint(records, reader.position()), reader.error());
-      failed = true;
-      return false;
-    }
-    if (index != g.header.record_count) {
-      result.error = fmt::format("log group {} holds {} records but its header says {}", seq, index,
-                                 g.header.record_count);
-      failed = true;
-      return false;
-    }
-    ++result.groups;
-    result.records += index;
-    result.bytes += value.size();
-    if (!result.first) result.first = g;
-    result.last = g;
-    return true;
-  });
-  if (!st.ok) {
-    result.error = st.message;
-    return false;
-  }
-  if (failed) return false;
-  if (bad_seq) {
-    result.damaged_tail_seq = bad_seq;
-    result.tail_problem = bad_why;
-  }
-  return true;
+  return kExitOk;
 }
 
 // ---- time ----

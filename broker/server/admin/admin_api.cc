@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 
@@ -123,6 +124,15 @@ void AdminApi::handle(HttpRequest&& req, const std::string& remote, Respond resp
     return;
   }
   if (match->needs_service && !ready_or_503(c)) return;
+  // what changes state needs the log; a backup only reads it (and reports its own failure)
+  if (state_.service && state_.service->storage_failed() && method_as != V::get &&
+      match->handler != &AdminApi::backup) {
+    const LogHealth& log = state_.service->log_health();
+    std::string code(protocol::error_name(log.refusal()));
+    for (char& ch : code) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    c->error(503, code, "", log.refusal_text());
+    return;
+  }
   try {
     (this->*match->handler)(c);
   } catch (const std::exception& e) {
