@@ -101,7 +101,11 @@ StoreStatus open_checked(const std::string& log_dir, std::unique_ptr<LogStore>& 
     report.detail = st.message;
     st = {};
   }
-  if (!st.ok) return st;
+  if (!st.ok) {
+    // a log RocksDB cannot open at all (a CURRENT naming a missing MANIFEST, a file gone)
+    if (std::filesystem::exists(log_dir + "/CURRENT")) st.message += damage_hint(log_dir);
+    return st;
+  }
   if (options.verify_tables) {
     if (StoreStatus v = out->verify_checksums(); !v.ok) {
       out.reset();

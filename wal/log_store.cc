@@ -127,6 +127,11 @@ StoreStatus LogStore::open(const std::string& dir, std::unique_ptr<LogStore>& ou
   options.compression = rocksdb::kLZ4Compression;
   options.max_background_jobs = 2;
   options.recycle_log_file_num = 0;
+  if (!lo.read_only && !lo.env) {
+    // RocksDB logs an error-level line when it has to create the directory itself
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+  }
   std::unique_ptr<LogStore> store(new LogStore());
   store->dir_ = dir;
   rocksdb::DB* db = nullptr;

@@ -67,16 +67,9 @@ Server::Server(ServerOptions options)
   if (options_.tls.enabled()) tls_ = make_server_tls_context(options_.tls);
   std::string error;
   if (!wal::DataDirLock::acquire(options_.data_dir, lock_, error)) throw std::runtime_error(error);
-  const std::string log_dir = options_.data_dir + "/log";
-  wal::LogGuardState guard;
-  switch (wal::read_log_guard(options_.data_dir, guard, error)) {
-    case wal::GuardRead::kOk: guard_ = guard; break;
-    case wal::GuardRead::kMissing: break;
-    case wal::GuardRead::kDamaged: throw std::runtime_error(error + wal::damage_hint(log_dir));
-  }
-  wal::CheckedOpenOptions open;
-  open.tail_may_be_torn = !(guard_ && guard_->stopped_cleanly);
-  open.verify_tables = false;  // done by the recovery thread, while /health answers
+  wal::OpenLogOptions open;
+  open.verify_tables = false;  // recover_opened() does it, while /health answers
+  open.store.env = options_.test_log_env;
   open.store.on_message = [](wal::StoreMessageLevel level, std::string_view line) {
     switch (level) {
       case wal::StoreMessageLevel::kError: logs::storage().error("rocksdb: {}", line); break;
@@ -84,14 +77,15 @@ Server::Server(ServerOptions options)
       default: logs::storage().debug("rocksdb: {}", line); break;
     }
   };
-  if (auto st = wal::open_checked(log_dir, store_, open, open_report_); !st.ok) {
+  if (auto st = wal::open_log(options_.data_dir, open, log_); !st.ok) {
     throw std::runtime_error(st.message);
   }
-  if (open_report_.tail_cut) {
+  store_ = log_.store.get();
+  if (log_.opened.tail_cut) {
     logs::storage().warn(
         "the log's write-ahead file ended in a write torn by the crash or power loss that "
         "stopped the broker ({}); it was cut. Nothing in it had been confirmed{}",
-        open_report_.detail,
+        log_.opened.detail,
         options_.service.fsync.mode == wal::FsyncPolicy::Mode::kAlways
             ? std::string()
             : " under --fsync=always; under the configured policy it may have held confirmed "
@@ -122,19 +116,11 @@ void Server::recover_in_background() {
     auto fail = [this](const std::string& why) {
       asio::post(io_, [this, why] { on_recovery_failed("recovery failed: " + why); });
     };
-    if (wal::StoreStatus v = store_->verify_checksums(); !v.ok) {
-      fail("a table file of the log is damaged (" + v.message + ")" +
-           wal::damage_hint(store_->dir()));
-      return;
-    }
-    if (!wal::recover(*store_, recovered, report, error)) {
+    if (!wal::recover_opened(log_, recovered, report, error)) {
       fail(error);
       return;
     }
-    if (!wal::apply_guard(guard_, report, recovered, error)) {
-      fail(error + wal::damage_hint(store_->dir()));
-      return;
-    }
+    const std::optional<wal::LogGuardState>& guard_ = log_.guard;
     if (!guard_ && report.groups > 0) {
       logs::storage().warn(
           "no {} beside the log (a data directory from before it, or a restored backup): ids "

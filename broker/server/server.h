@@ -18,10 +18,9 @@
 #include "broker/server/backup_runner.h"
 #include "broker/server/broker_service.h"
 #include "broker/server/health_options.h"
-#include "wal/checked_open.h"
 #include "wal/data_dir_lock.h"
-#include "wal/log_guard.h"
 #include "wal/log_store.h"
+#include "wal/open_log.h"
 
 namespace symphony::server {
 
@@ -52,6 +51,8 @@ struct ServerOptions {
   /// Longest wait for clients to drain on shutdown. Default: 5000 ms
   uint32_t shutdown_grace_ms = 5000;
   ServiceOptions service;
+  /// Tests only: the Env RocksDB does its file I/O through (tests/support/power_cut_fs.h).
+  rocksdb::Env* test_log_env = nullptr;
 };
 
 /// Splits "host:port" or "[v6]:port"; false when malformed.
@@ -82,10 +83,8 @@ class Server {
   /// Both ports' TLS context, when TLS is on; declared before io_ so it outlives connections.
   std::unique_ptr<boost::asio::ssl::context> tls_;
   wal::DataDirLock lock_;
-  /// What log.guard said at start (unset: there was none).
-  std::optional<wal::LogGuardState> guard_;
-  wal::CheckedOpenReport open_report_;
-  std::unique_ptr<wal::LogStore> store_;
+  wal::OpenedLog log_;
+  wal::LogStore* store_ = nullptr;  ///< log_.store
   boost::asio::io_context io_{1};
   boost::asio::signal_set signals_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -31,7 +31,8 @@ std::optional<int64_t> time_option(const CLI::Option* option, const std::string&
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"symphony-wal: inspect, verify, replay and compact the log of a stopped symphonyd"};
+  CLI::App app{
+      "symphony-wal: inspect, verify, replay, compact and salvage the log of a stopped symphonyd"};
   app.require_subcommand(1);
   // --data-dir may also follow the command
   app.fallthrough();
@@ -85,6 +86,16 @@ int main(int argc, char** argv) {
   auto* compact = app.add_subcommand(
       "compact", "Rewrite the log in place as a snapshot of its live state and reclaim space");
 
+  auto* salvage = app.add_subcommand(
+      "salvage",
+      "Copy every intact record of a damaged log into a new data directory and report exactly "
+      "what was lost (groups, time range, ids); the damaged directory is not changed");
+  std::string salvage_into;
+  bool salvage_json = false;
+  salvage->add_option("--into", salvage_into, "New data directory (must not exist or be empty)")
+      ->required();
+  salvage->add_flag("--json", salvage_json, "Print one JSON object");
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -100,6 +111,7 @@ int main(int argc, char** argv) {
     if (*replay)
       return run_replay(data_dir, into, time_option(replay_until_opt, replay_until_text));
     if (*compact) return run_compact(data_dir);
+    if (*salvage) return run_salvage(data_dir, salvage_into, salvage_json);
   } catch (const std::exception& e) {
     return fail(kExitFailed, e.what());
   }

@@ -18,6 +18,7 @@
 #include "wal/log_state.h"
 #include "wal/log_store.h"
 #include "wal/log_walk.h"
+#include "wal/open_log.h"
 #include "wal/record.h"
 
 namespace symphony::wal_tool {
@@ -103,5 +104,7 @@ int run_history(const std::string& data_dir, uint64_t id);
 int run_replay(const std::string& data_dir, const std::string& into,
                std::optional<int64_t> until_ms);
 int run_compact(const std::string& data_dir);
+/// Every intact record of a damaged log into a new data directory, with what was lost.
+int run_salvage(const std::string& data_dir, const std::string& into, bool json);
 
 }  // namespace symphony::wal_tool

@@ -53,21 +53,18 @@ int open_log(const std::string& data_dir, OpenLog& out, bool read_only, bool ver
     return fail(kExitFailed,
                 "no Symphony log in " + data_dir + " (" + log_dir + "/CURRENT is missing)");
   }
-  wal::LogGuardState guard;
-  switch (wal::read_log_guard(data_dir, guard, error)) {
-    case wal::GuardRead::kOk: out.guard = guard; break;
-    case wal::GuardRead::kMissing: break;
-    case wal::GuardRead::kDamaged: return fail(kExitFailed, error + wal::damage_hint(log_dir));
-  }
-  wal::CheckedOpenOptions options;
+  wal::OpenLogOptions options;
   options.read_only = read_only;
-  options.tail_may_be_torn = !(out.guard && out.guard->stopped_cleanly);
   options.verify_tables = verify_tables;
   // RocksDB's own lines would repeat what the error this tool prints already says
   options.store.on_message = [](wal::StoreMessageLevel, std::string_view) {};
-  if (wal::StoreStatus st = wal::open_checked(log_dir, out.store, options, out.opened); !st.ok) {
+  wal::OpenedLog opened;
+  if (wal::StoreStatus st = wal::open_log(data_dir, options, opened); !st.ok) {
     return fail(kExitFailed, st.message);
   }
+  out.store = std::move(opened.store);
+  out.guard = opened.guard;
+  out.opened = opened.opened;
   if (out.opened.tail_cut) {
     warn(
         fmt::format("the log's write-ahead file ends in a write torn by a crash or power loss "
