@@ -69,6 +69,17 @@ class Core {
                                   TimeMs now);
   /// The consumer's session ended: its leases become available again (attempt counted).
   void disconnect(ConsumerId consumer, TimeMs now);
+  /// A consumer whose sink refused more (DeliverySink::on_deliver returned false) can take
+  /// deliveries again: the next deliver() fills its credit. Does nothing for one not blocked.
+  void resume_delivery(ConsumerId consumer);
+  /// True while deliveries to `consumer` are stopped by its sink.
+  bool delivery_blocked(ConsumerId consumer) const;
+  /// The memory alarm (set by the server above its memory limit, cleared below the low
+  /// watermark): while on, every new envelope is refused with MEMORY_LIMIT, whether a client
+  /// dispatches it or a schedule fires it (the run counts, with MEMORY_LIMIT as its last_error).
+  /// A duplicate of an idempotency key is still answered. Default: off
+  void set_memory_alarm(bool on) { memory_alarm_ = on; }
+  bool memory_alarm() const { return memory_alarm_; }
   /// Time-driven transitions due at `now`: delayed envelopes become ready, leases expire,
   /// idempotency keys leave their window.
   void tick(TimeMs now);
@@ -232,6 +243,7 @@ class Core {
   std::vector<ConsumerId> dirty_consumers_;
   MessageId next_id_ = 1;
   TimeMs last_now_ = 0;
+  bool memory_alarm_ = false;
   uint64_t live_bytes_ = 0;
   /// Dead letters newest last: (failed_at, id).
   std::set<std::pair<TimeMs, MessageId>> dead_index_;

@@ -250,9 +250,9 @@ void BrokerService::send_decode_error(Session& s, uint32_t request_id,
   send_error(s, request_id, st.code, st.what);
 }
 
-void BrokerService::on_deliver(broker::ConsumerId consumer, const broker::Delivery& d) {
+bool BrokerService::on_deliver(broker::ConsumerId consumer, const broker::Delivery& d) {
   Session* s = find_session(consumer);
-  if (!s) return;  // cannot happen: the core forgets a consumer when its session closes
+  if (!s) return true;  // cannot happen: the core forgets a consumer when its session closes
   // keep DELIVER frames moderate so a big prefetch does not build one huge frame
   constexpr size_t kDeliverFrameBytes = 256u << 10;
   if (s->deliver && s->held_now.size() > kDeliverFrameBytes) {
@@ -272,6 +272,7 @@ void BrokerService::on_deliver(broker::ConsumerId consumer, const broker::Delive
   protocol::DeliveryHead head{e.id,    e.attempts,      e.priority,
                               d.queue, e.created_at_ms, d.lease_deadline_ms};
   s->deliver->add(head, body);
+  return true;
 }
 
 void BrokerService::schedule_turn_end() {

@@ -88,7 +88,7 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   void on_output(Connection& conn) override;
 
   // DeliverySink
-  void on_deliver(broker::ConsumerId consumer, const broker::Delivery& delivery) override;
+  bool on_deliver(broker::ConsumerId consumer, const broker::Delivery& delivery) override;
 
   // ---- for the admin API (same thread as everything else) ----
 
