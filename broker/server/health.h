@@ -2,7 +2,8 @@
 // GET /health and `symphony health`: healthy, degraded or unhealthy, with the reasons.
 //   unhealthy: a log write failed, the broker is recovering or shutting down (HTTP 503)
 //   degraded:  free disk under the threshold, a queue at its max length, lease expiries over the
-//              last minute above the threshold (HTTP 200: still serving)
+//              last minute above the threshold, the memory alarm (new messages refused) (HTTP
+//              200: still serving)
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "broker/core/core.h"
 #include "broker/server/health_options.h"
+#include "broker/server/memory_guard.h"
 
 namespace symphony::server {
 
@@ -23,6 +25,7 @@ struct HealthInputs {
   bool storage_failed = false;
   std::optional<uint64_t> free_disk_bytes;  ///< unset when statvfs failed
   const broker::Core* core = nullptr;       ///< null while recovering
+  const MemoryGuard* memory = nullptr;      ///< null while recovering
   broker::TimeMs now = 0;
 };
 
