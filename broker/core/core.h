@@ -127,10 +127,12 @@ class Core {
   /// gone, will be written again as a snapshot record, so that the log written before this point
   /// can be deleted. Does nothing if one is running.
   void begin_log_rewrite();
-  /// Appends snapshot records for up to `max_items` envelopes and keys; true once the rewrite
-  /// begun by begin_log_rewrite() is complete.
+  /// Appends snapshot records for up to `max_items` envelopes and keys (and at most about
+  /// kRewriteChunkBytes of envelopes); true once the rewrite begun by begin_log_rewrite() is
+  /// complete.
   bool continue_log_rewrite(size_t max_items);
   bool log_rewrite_running() const { return rewrite_running_; }
+  static constexpr size_t kRewriteChunkBytes = 8u << 20;
   /// About how many bytes a full rewrite would write now (the live part of the log).
   uint64_t live_log_bytes() const { return live_bytes_; }
 
