@@ -29,6 +29,12 @@ std::string describe(const Frame& frame) {
 FrameDecoder::FrameDecoder(uint32_t max_body_bytes)
     : max_body_bytes_(max_body_bytes < kHardMaxFrameBytes ? max_body_bytes : kHardMaxFrameBytes) {}
 
+FrameDecoder FrameDecoder::before_hello() {
+  FrameDecoder d(kMaxHelloBodyBytes);
+  d.hello_only_ = true;
+  return d;
+}
+
 FrameDecoder::Result FrameDecoder::decode(std::string_view input) const {
   Result r;
   if (input.size() < kFrameHeaderBytes) return r;  // kNeedMore
@@ -44,6 +50,15 @@ FrameDecoder::Result FrameDecoder::decode(std::string_view input) const {
     r.what = what;
     return r;
   };
+  static_assert(kMaxHelloBodyBytes == 4096, "the message below names the limit");
+  if (hello_only_) {
+    if (raw_op != static_cast<uint8_t>(Opcode::kHello)) {
+      return malformed(ErrorCode::kHelloRequired, "the first frame on a connection must be HELLO");
+    }
+    if (body_len > max_body_bytes_) {
+      return malformed(ErrorCode::kFrameTooLarge, "a HELLO body is limited to 4096 bytes");
+    }
+  }
   if (body_len > max_body_bytes_) {
     return malformed(ErrorCode::kFrameTooLarge, "frame body length exceeds the limit");
   }

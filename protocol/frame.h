@@ -20,6 +20,9 @@ inline constexpr size_t kFrameHeaderBytes = 12;
 /// WELCOME. Default: 16 MiB.
 inline constexpr uint32_t kDefaultMaxFrameBytes = 16u << 20;
 inline constexpr uint32_t kHardMaxFrameBytes = 64u << 20;
+/// Largest HELLO body a server accepts before authentication (the negotiated limit applies only
+/// after WELCOME). Default and ceiling: 4 KiB.
+inline constexpr uint32_t kMaxHelloBodyBytes = 4096;
 
 /// ACK flag: reply only after the acks are durable under the server's fsync policy.
 inline constexpr uint8_t kFlagConfirm = 0x01;

@@ -33,11 +33,20 @@ class FrameDecoder {
   /// `max_body_bytes` is this side's limit; it is capped at kHardMaxFrameBytes.
   explicit FrameDecoder(uint32_t max_body_bytes = kDefaultMaxFrameBytes);
 
+  /// The decoder of a server connection before its client has authenticated: it accepts only a
+  /// HELLO of at most kMaxHelloBodyBytes. Any other opcode is HELLO_REQUIRED and a longer HELLO
+  /// is FRAME_TOO_LARGE, both decided from the 12-byte header alone, so an unauthenticated peer
+  /// can never make the server buffer more than one small frame.
+  static FrameDecoder before_hello();
+
   Result decode(std::string_view input) const;
   uint32_t max_body_bytes() const { return max_body_bytes_; }
+  /// True for a before_hello() decoder.
+  bool hello_only() const { return hello_only_; }
 
  private:
   uint32_t max_body_bytes_;
+  bool hello_only_ = false;
 };
 
 }  // namespace symphony::protocol

@@ -34,7 +34,10 @@ constexpr uint32_t kLeaseMs = 1000;
 /// (BM_DeliverEncode measures that).
 class IdSink : public broker::DeliverySink {
  public:
-  void on_deliver(ConsumerId, const broker::Delivery& d) override { ids.push_back(d.envelope.id); }
+  bool on_deliver(ConsumerId, const broker::Delivery& d) override {
+    ids.push_back(d.envelope.id);
+    return true;
+  }
   std::vector<MessageId> ids;
 };
 

@@ -24,8 +24,11 @@ struct Consumer {
   uint32_t leased = 0;
   /// Set while the consumer is in the core's list of consumers that gained credit.
   bool dirty = false;
+  /// The sink said it can take no more (output backed up); cleared by Core::resume_delivery().
+  bool blocked = false;
 
-  uint32_t credit() const { return prefetch > leased ? prefetch - leased : 0; }
+  /// Deliveries it may get now: none while blocked, else what its prefetch leaves.
+  uint32_t credit() const { return !blocked && prefetch > leased ? prefetch - leased : 0; }
   Subscription* subscription_for(const Queue* q) {
     for (Subscription& s : subscriptions) {
       if (s.queue == q) return &s;

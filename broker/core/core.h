@@ -69,6 +69,17 @@ class Core {
                                   TimeMs now);
   /// The consumer's session ended: its leases become available again (attempt counted).
   void disconnect(ConsumerId consumer, TimeMs now);
+  /// A consumer whose sink refused more (DeliverySink::on_deliver returned false) can take
+  /// deliveries again: the next deliver() fills its credit. Does nothing for one not blocked.
+  void resume_delivery(ConsumerId consumer);
+  /// True while deliveries to `consumer` are stopped by its sink.
+  bool delivery_blocked(ConsumerId consumer) const;
+  /// The memory alarm (set by the server above its memory limit, cleared below the low
+  /// watermark): while on, every new envelope is refused with MEMORY_LIMIT, whether a client
+  /// dispatches it or a schedule fires it (the run counts, with MEMORY_LIMIT as its last_error).
+  /// A duplicate of an idempotency key is still answered. Default: off
+  void set_memory_alarm(bool on) { memory_alarm_ = on; }
+  bool memory_alarm() const { return memory_alarm_; }
   /// Time-driven transitions due at `now`: delayed envelopes become ready, leases expire,
   /// idempotency keys leave their window.
   void tick(TimeMs now);
@@ -116,10 +127,12 @@ class Core {
   /// gone, will be written again as a snapshot record, so that the log written before this point
   /// can be deleted. Does nothing if one is running.
   void begin_log_rewrite();
-  /// Appends snapshot records for up to `max_items` envelopes and keys; true once the rewrite
-  /// begun by begin_log_rewrite() is complete.
+  /// Appends snapshot records for up to `max_items` envelopes and keys (and at most about
+  /// kRewriteChunkBytes of envelopes); true once the rewrite begun by begin_log_rewrite() is
+  /// complete.
   bool continue_log_rewrite(size_t max_items);
   bool log_rewrite_running() const { return rewrite_running_; }
+  static constexpr size_t kRewriteChunkBytes = 8u << 20;
   /// About how many bytes a full rewrite would write now (the live part of the log).
   uint64_t live_log_bytes() const { return live_bytes_; }
 
@@ -232,6 +245,7 @@ class Core {
   std::vector<ConsumerId> dirty_consumers_;
   MessageId next_id_ = 1;
   TimeMs last_now_ = 0;
+  bool memory_alarm_ = false;
   uint64_t live_bytes_ = 0;
   /// Dead letters newest last: (failed_at, id).
   std::set<std::pair<TimeMs, MessageId>> dead_index_;

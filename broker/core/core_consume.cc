@@ -63,6 +63,18 @@ ErrorCode Core::set_prefetch(ConsumerId consumer, uint32_t prefetch, protocol::C
   return ErrorCode::kOk;
 }
 
+void Core::resume_delivery(ConsumerId consumer) {
+  Consumer* c = find_consumer(consumer);
+  if (!c || !c->blocked) return;
+  c->blocked = false;
+  mark_dirty(*c);  // the next deliver() fills it and lists it as hungry again
+}
+
+bool Core::delivery_blocked(ConsumerId consumer) const {
+  auto it = consumers_.find(consumer);
+  return it != consumers_.end() && it->second.blocked;
+}
+
 Envelope* Core::ready_top(Queue& q) {
   while (!q.ready.empty()) {
     const ReadyHeap::Entry& top = q.ready.top();
@@ -91,7 +103,8 @@ void Core::lease(Envelope& e, Consumer& c, TimeMs now) {
   }
   timers_.push(deadline, e.id, TimerHeap::Kind::kLeaseDeadline);
   log_.append(wal::LeasedRecord{e.id, c.id, deadline, e.attempts});
-  sink_.on_deliver(c.id, Delivery{e, q.name(), deadline});
+  // a consumer whose output backs up gets nothing more (its credit reads 0) until it drains
+  if (!sink_.on_deliver(c.id, Delivery{e, q.name(), deadline})) c.blocked = true;
 }
 
 void Core::fill_consumer(Consumer& c, TimeMs now) {

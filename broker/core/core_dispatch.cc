@@ -74,6 +74,12 @@ void Core::enqueue_one(const protocol::DispatchMessage& m, uint32_t index, TimeM
       return;
     }
   }
+  if (memory_alarm_) {
+    res.code = ErrorCode::kMemoryLimit;
+    res.error = "the broker is over its memory limit; dispatch again once consumers have drained";
+    out.push_back(std::move(res));
+    return;
+  }
   if (q.settings().max_length != 0 && q.depth() >= q.settings().max_length) {
     res.code = ErrorCode::kQueueFull;
     res.error = fmt::format("queue '{}' holds its maximum of {} messages", q.name(),

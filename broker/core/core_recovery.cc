@@ -116,7 +116,11 @@ void Core::begin_log_rewrite() {
 bool Core::continue_log_rewrite(size_t max_items) {
   if (!rewrite_running_) return true;
   size_t budget = max_items;
-  while (budget > 0 && rewrite_next_ < rewrite_ids_.size()) {
+  // a chunk also ends after kRewriteChunkBytes of snapshots: with large messages, 20000 of them
+  // in one turn made a record buffer, a log write and a memtable of hundreds of MB at once
+  const size_t bytes_at_start = log_.bytes().size();
+  while (budget > 0 && rewrite_next_ < rewrite_ids_.size() &&
+         log_.bytes().size() - bytes_at_start < kRewriteChunkBytes) {
     // envelopes gone since the rewrite began need nothing, except an acked one: its `acked`
     // record follows the rewrite, but refers to an id whose history the rewrite drops, so replay
     // skips it; the completion must be written again like those of before the rewrite
@@ -129,6 +133,7 @@ bool Core::continue_log_rewrite(size_t max_items) {
     ++rewrite_next_;
     --budget;
   }
+  if (rewrite_next_ < rewrite_ids_.size()) return false;  // the envelopes go first
   if (budget > 0 && rewrite_key_pos_ < rewrite_key_end_) {
     const size_t n = std::min<uint64_t>(budget, rewrite_key_end_ - rewrite_key_pos_);
     idempotency_.visit(

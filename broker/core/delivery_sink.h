@@ -19,7 +19,10 @@ struct Delivery {
 class DeliverySink {
  public:
   virtual ~DeliverySink() = default;
-  virtual void on_deliver(ConsumerId consumer, const Delivery& delivery) = 0;
+  /// Takes one delivery. Returns false when the consumer can take no more for now (the server:
+  /// its connection's unsent output is over the bound): the core then delivers nothing more to
+  /// it, whatever its credit, until Core::resume_delivery(). This delivery itself is made.
+  virtual bool on_deliver(ConsumerId consumer, const Delivery& delivery) = 0;
 };
 
 }  // namespace symphony::broker

@@ -41,7 +41,7 @@ void BrokerService::op_hello(Session& s, const protocol::Frame& f) {
                                         : "the auth token is not valid");
     return;
   }
-  s.hello_done = true;
+  mark_authenticated(s);
   s.client_name.assign(hello.client_name.substr(0, 128));
   logs::net().debug("connection {}: HELLO from '{}'", s.conn->id(), s.client_name);
   protocol::Welcome w;

@@ -1,6 +1,7 @@
 #include "broker/server/broker_service.h"
 #include "broker/server/auth_token.h"
 #include "broker/server/logging.h"
+#include "broker/server/system_memory.h"
 
 #include <spdlog/spdlog.h>
 
@@ -27,6 +28,8 @@ BrokerService::BrokerService(asio::io_context& io, ServiceOptions options, Clock
       clock_(std::move(clock)),
       store_(store),
       core_(options_.core, log_, *this),
+      memory_probe_(std::make_unique<ProcessMemoryProbe>()),
+      memory_(options_.memory_limit_bytes, *memory_probe_),
       timer_(io) {}
 
 BrokerService::~BrokerService() {
@@ -124,6 +127,7 @@ void BrokerService::release_durable() {
     bool moved = false;
     while (!s->held.empty() && s->held.front().first <= durable_epoch_) {
       s->conn->out().append(s->held.front().second);
+      s->held_bytes -= s->held.front().second.size();
       s->held.pop_front();
       moved = true;
     }
@@ -158,6 +162,7 @@ void BrokerService::submit_log() {
   for (uint64_t id : held_now_) {
     if (Session* s = find_session(id); s && !s->held_now.empty()) {
       if (s->held.empty()) waiting_.push_back(id);
+      s->held_bytes += s->held_now.size();
       s->held.emplace_back(epoch_ - 1, std::move(s->held_now));
       s->held_now.clear();
     }
@@ -212,7 +217,26 @@ void BrokerService::on_open(Connection& conn) {
   if (draining_) {
     protocol::encode_goaway(conn.out(), ErrorCode::kShuttingDown, "server is shutting down");
     conn.close_after_flush();
+    return;
   }
+  const uint32_t cap = options_.limits.max_connections;
+  Session* s = find_session(conn.id());
+  if (s && cap != 0 && sessions_.size() - refused_open_ > cap) {
+    s->refused = true;
+    ++refused_open_;
+    ++metrics_.connections_over_limit;
+    // logged at debug: a flood of them must not flood the log; the metric counts them
+    logs::net().debug("connection {} ({}): over max_connections {}; refused", conn.id(),
+                      conn.remote(), cap);
+    protocol::encode_error(conn.out(), 0, ErrorCode::kTooManyConnections,
+                           fmt::format("the broker serves at most {} connections", cap));
+    conn.close_after_flush();
+  }
+}
+
+void BrokerService::mark_authenticated(Session& s) {
+  s.hello_done = true;
+  s.conn->authenticated();
 }
 
 void BrokerService::on_frame(Connection& conn, const protocol::Frame& frame) {
@@ -254,6 +278,9 @@ bool BrokerService::refuse_without_log(Session& s, const protocol::Frame& f) {
 
 void BrokerService::on_malformed(Connection& conn, const protocol::FrameDecoder::Result& bad) {
   ++metrics_.protocol_errors;
+  if (!conn.is_authenticated() && bad.error == ErrorCode::kHelloRequired && bad.request_id == 0) {
+    ++metrics_.hello_timeouts;
+  }
   logs::net().info("connection {} ({}): {}: {}; closing", conn.id(), conn.remote(),
                    protocol::error_name(bad.error), bad.what);
   protocol::encode_error(conn.out(), bad.request_id, bad.error, bad.what);
@@ -262,6 +289,10 @@ void BrokerService::on_malformed(Connection& conn, const protocol::FrameDecoder:
 
 void BrokerService::on_close(Connection& conn) {
   logs::net().debug("connection {} closed", conn.id());
+  if (Session* s = find_session(conn.id())) {
+    if (s->refused) --refused_open_;
+    if (s->delivery_blocked) --blocked_consumers_;
+  }
   core_.disconnect(conn.id(), clock_());
   sessions_.erase(conn.id());
   schedule_turn_end();
@@ -269,6 +300,33 @@ void BrokerService::on_close(Connection& conn) {
 
 void BrokerService::on_output(Connection& conn) {
   dirty_.push_back(conn.id());
+  schedule_turn_end();
+}
+
+uint64_t BrokerService::unsent_bytes(const Session& s) const {
+  return s.conn->queued_output_bytes() + s.held_now.size() + s.held_bytes;
+}
+
+uint64_t BrokerService::buffered_output_bytes() const {
+  uint64_t total = 0;
+  for (const auto& [id, s] : sessions_) total += unsent_bytes(s);
+  return total;
+}
+
+uint64_t BrokerService::max_buffered_output_bytes() const {
+  uint64_t most = 0;
+  for (const auto& [id, s] : sessions_) most = std::max(most, unsent_bytes(s));
+  return most;
+}
+
+void BrokerService::on_write_done(Connection& conn) {
+  Session* s = find_session(conn.id());
+  if (!s || !s->delivery_blocked) return;
+  // resume under half the bound, so a consumer that reads slowly gets deliveries in batches
+  if (unsent_bytes(*s) > options_.limits.max_consumer_output_bytes / 2) return;
+  s->delivery_blocked = false;
+  --blocked_consumers_;
+  core_.resume_delivery(conn.id());
   schedule_turn_end();
 }
 
@@ -289,9 +347,9 @@ void BrokerService::send_decode_error(Session& s, uint32_t request_id,
   send_error(s, request_id, st.code, st.what);
 }
 
-void BrokerService::on_deliver(broker::ConsumerId consumer, const broker::Delivery& d) {
+bool BrokerService::on_deliver(broker::ConsumerId consumer, const broker::Delivery& d) {
   Session* s = find_session(consumer);
-  if (!s) return;  // cannot happen: the core forgets a consumer when its session closes
+  if (!s) return true;  // cannot happen: the core forgets a consumer when its session closes
   // keep DELIVER frames moderate so a big prefetch does not build one huge frame
   constexpr size_t kDeliverFrameBytes = 256u << 10;
   if (s->deliver && s->held_now.size() > kDeliverFrameBytes) {
@@ -311,6 +369,14 @@ void BrokerService::on_deliver(broker::ConsumerId consumer, const broker::Delive
   protocol::DeliveryHead head{e.id,    e.attempts,      e.priority,
                               d.queue, e.created_at_ms, d.lease_deadline_ms};
   s->deliver->add(head, body);
+  // Output for one consumer is bounded in bytes, not only by its prefetch: past the bound it
+  // gets nothing more until its socket drains (on_write_done). A reader that stops reading
+  // altogether is then also no longer read from at Connection::kMaxQueuedOutputBytes.
+  if (unsent_bytes(*s) <= options_.limits.max_consumer_output_bytes) return true;
+  s->delivery_blocked = true;
+  ++blocked_consumers_;
+  ++metrics_.consumer_output_blocks;
+  return false;
 }
 
 void BrokerService::schedule_turn_end() {
@@ -339,6 +405,7 @@ void BrokerService::end_turn() {
   open_delivers_.clear();
   submit_log();
   release_durable();
+  check_memory(now);
   std::sort(dirty_.begin(), dirty_.end());
   dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
   for (uint64_t id : dirty_) {
@@ -346,6 +413,27 @@ void BrokerService::end_turn() {
   }
   dirty_.clear();
   arm_timer(now);
+}
+
+void BrokerService::check_memory(broker::TimeMs now) {
+  on_memory_change(memory_.maybe_sample(now));
+}
+
+void BrokerService::on_memory_change(MemoryGuard::Change change) {
+  if (change == MemoryGuard::Change::kNone) return;
+  const bool on = change == MemoryGuard::Change::kRaised;
+  core_.set_memory_alarm(on);
+  if (on) {
+    ++metrics_.memory_alarms;
+    logs::server().warn(
+        "memory alarm: {} is at the limit of {}; new messages are refused with MEMORY_LIMIT "
+        "until memory is under {}",
+        format_bytes(memory_.used()), format_bytes(memory_.limit()),
+        format_bytes(memory_.low_watermark()));
+  } else {
+    logs::server().info("memory alarm cleared: {} is under {}; messages are accepted again",
+                        format_bytes(memory_.used()), format_bytes(memory_.low_watermark()));
+  }
 }
 
 void BrokerService::arm_timer(broker::TimeMs now) {

@@ -25,7 +25,9 @@
 #include "broker/server/connection.h"
 #include "broker/server/frame_handler.h"
 #include "broker/server/health_options.h"
+#include "broker/server/limit_options.h"
 #include "broker/server/log_health.h"
+#include "broker/server/memory_guard.h"
 #include "broker/server/server_metrics.h"
 #include "protocol/consume.h"
 #include "protocol/decode_status.h"
@@ -59,6 +61,12 @@ struct ServiceOptions {
   std::string data_dir;
   /// Thresholds of HEALTH (and GET /health); set by Server from ServerOptions.
   HealthOptions health;
+  /// Connection cap, HELLO deadline, memory limit, consumer output bound. Server resolves a
+  /// derived max_connections (0) before the service is built.
+  LimitOptions limits;
+  /// The memory limit in bytes (limits.max_memory resolved for this machine); 0: none. Set by
+  /// Server.
+  uint64_t memory_limit_bytes = 0;
 };
 
 class BrokerService final : public FrameHandler, public broker::DeliverySink {
@@ -90,9 +98,10 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   void on_malformed(Connection& conn, const protocol::FrameDecoder::Result& bad) override;
   void on_close(Connection& conn) override;
   void on_output(Connection& conn) override;
+  void on_write_done(Connection& conn) override;
 
   // DeliverySink
-  void on_deliver(broker::ConsumerId consumer, const broker::Delivery& delivery) override;
+  bool on_deliver(broker::ConsumerId consumer, const broker::Delivery& delivery) override;
 
   // ---- for the admin API (same thread as everything else) ----
 
@@ -116,6 +125,14 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   /// Starts draining: GOAWAY to every client, each connection closes once its output is out.
   void shutdown();
   size_t connection_count() const { return sessions_.size(); }
+  /// The memory figure, limit and alarm (health, metrics).
+  const MemoryGuard& memory() const { return memory_; }
+  /// Consumers whose deliveries are stopped because their output is over the bound.
+  size_t blocked_consumers() const { return blocked_consumers_; }
+  /// Unsent output (queued, being written, held for the log) over all connections, and the
+  /// largest of one connection (metrics).
+  uint64_t buffered_output_bytes() const;
+  uint64_t max_buffered_output_bytes() const;
   /// Keeps the connection alive until on_close (the service owns open connections).
   void adopt(std::shared_ptr<Connection> conn);
 
@@ -130,7 +147,13 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
     std::string held_now;
     /// Earlier turns' held replies, oldest first, each waiting for its epoch to be written.
     std::deque<std::pair<uint64_t, std::string>> held;
+    /// Bytes in `held`.
+    uint64_t held_bytes = 0;
     bool close_when_released = false;
+    /// Refused over max_connections: closing, not counted against the cap.
+    bool refused = false;
+    /// Deliveries stopped: unsent output went over limits.max_consumer_output_bytes.
+    bool delivery_blocked = false;
   };
   using Op = void (BrokerService::*)(Session&, const protocol::Frame&);
   using OpTable = std::array<Op, 256>;
@@ -174,6 +197,14 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   /// ERROR addressed to `request_id`; protocol-class errors (1xx) also close the connection.
   void send_error(Session& s, uint32_t request_id, protocol::ErrorCode code, std::string_view what);
   void send_decode_error(Session& s, uint32_t request_id, const protocol::DecodeStatus& st);
+  /// HELLO succeeded: the session may send anything, and its connection reads full frames.
+  void mark_authenticated(Session& s);
+  /// Unsent output of a session: queued and being written on its connection, held for the log.
+  uint64_t unsent_bytes(const Session& s) const;
+  /// Samples memory when due and acts on an alarm change (end of turn, and the idle timer).
+  void check_memory(broker::TimeMs now);
+  /// Logs and tells the core about a crossing of the memory watermarks.
+  void on_memory_change(MemoryGuard::Change change);
   Session* find_session(uint64_t id);
   /// Where a reply goes that must wait until this turn's log records are durable.
   std::string& durable_out(Session& s);
@@ -213,6 +244,10 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   std::vector<uint64_t> dirty_;          ///< sessions with output to flush this turn
   std::vector<uint64_t> open_delivers_;  ///< sessions with a DELIVER frame being filled
   bool turn_scheduled_ = false;
+  std::unique_ptr<MemoryGuard::Probe> memory_probe_;
+  MemoryGuard memory_;
+  size_t refused_open_ = 0;       ///< sessions refused over max_connections, still closing
+  size_t blocked_consumers_ = 0;  ///< sessions with delivery_blocked
   bool draining_ = false;
   BackupRunner* backup_ = nullptr;
   boost::asio::steady_timer timer_;

@@ -179,14 +179,34 @@ bool apply_table(const toml::table& root, BrokerConfig& cfg, std::string& error)
 
   if (const toml::table* t = top.subtable("limits")) {
     TableReader r(*t, "limits", error);
+    LimitOptions& lim = so.service.limits;
     if (!r.only({"max_frame_bytes", "max_batch", "max_payload_bytes", "max_metadata_bytes",
-                 "max_headers"}) ||
+                 "max_headers", "max_connections", "hello_timeout_ms", "max_memory",
+                 "max_consumer_output_bytes"}) ||
+        !r.integer("max_connections", lim.max_connections, 0, 10'000'000) ||
+        !r.integer("hello_timeout_ms", lim.hello_timeout_ms, 100, 3'600'000) ||
+        !r.integer("max_consumer_output_bytes", lim.max_consumer_output_bytes, 64 << 10,
+                   64 << 20) ||
         !r.integer("max_frame_bytes", core.limits.max_frame_bytes, 1024, 64 << 20) ||
         !r.integer("max_batch", core.limits.max_batch, 1, 1'000'000) ||
         !r.integer("max_payload_bytes", core.limits.max_payload_bytes, 2, 64 << 20) ||
         !r.integer("max_metadata_bytes", core.limits.max_metadata_bytes, 0, 64 << 20) ||
         !r.integer("max_headers", core.limits.max_headers, 0, 1024)) {
       return false;
+    }
+    if (const toml::node* n = t->get("max_memory")) {
+      std::string text;
+      if (auto i = n->value_exact<int64_t>()) {
+        text = std::to_string(*i);
+      } else if (auto s = n->value_exact<std::string>()) {
+        text = *s;
+      } else {
+        return r.fail("max_memory",
+                      "expected a size such as \"2GiB\", a percentage such as "
+                      "\"60%\", bytes, or \"off\"");
+      }
+      std::string why;
+      if (!MemoryLimit::parse(text, lim.max_memory, why)) return r.fail("max_memory", why);
     }
   }
   if (!error.empty()) return false;
@@ -416,6 +436,19 @@ bool apply_env(const Getenv& getenv, BrokerConfig& cfg, std::string& error) {
   if (const char* v = getenv("SYMPHONY_RETRY_JITTER")) {
     if (!env_number("SYMPHONY_RETRY_JITTER", v, retry.jitter, 0.0, 1.0, error)) return false;
   }
+  if (const char* v = getenv("SYMPHONY_MAX_MEMORY")) {
+    std::string why;
+    if (!MemoryLimit::parse(v, cfg.server.service.limits.max_memory, why)) {
+      error = "SYMPHONY_MAX_MEMORY: " + why;
+      return false;
+    }
+  }
+  if (const char* v = getenv("SYMPHONY_MAX_CONNECTIONS")) {
+    if (!env_integer("SYMPHONY_MAX_CONNECTIONS", v, cfg.server.service.limits.max_connections, 0,
+                     10'000'000, error)) {
+      return false;
+    }
+  }
   if (const char* v = getenv("SYMPHONY_LISTEN")) cfg.server.listen = v;
   if (const char* v = getenv("SYMPHONY_ADMIN_LISTEN")) cfg.server.admin_listen = v;
   if (const char* v = getenv("SYMPHONY_AUTH_TOKEN")) {
@@ -559,7 +592,12 @@ std::string to_toml(const BrokerConfig& cfg) {
                    {"max_batch", static_cast<int64_t>(core.limits.max_batch)},
                    {"max_payload_bytes", static_cast<int64_t>(core.limits.max_payload_bytes)},
                    {"max_metadata_bytes", static_cast<int64_t>(core.limits.max_metadata_bytes)},
-                   {"max_headers", static_cast<int64_t>(core.limits.max_headers)}}},
+                   {"max_headers", static_cast<int64_t>(core.limits.max_headers)},
+                   {"max_connections", static_cast<int64_t>(so.service.limits.max_connections)},
+                   {"hello_timeout_ms", static_cast<int64_t>(so.service.limits.hello_timeout_ms)},
+                   {"max_memory", so.service.limits.max_memory.to_string()},
+                   {"max_consumer_output_bytes",
+                    static_cast<int64_t>(so.service.limits.max_consumer_output_bytes)}}},
       {"defaults", toml::table{{"queue", core.default_queue},
                                {"priority", static_cast<int64_t>(core.default_priority)},
                                {"lease_ms", static_cast<int64_t>(core.default_lease_ms)},

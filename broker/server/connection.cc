@@ -12,13 +12,13 @@ namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 
 namespace {
-// Small first read buffer so idle connections stay cheap; it doubles while reads fill it.
-constexpr size_t kInitialReadBytes = 4096;
+// Small first read buffer so idle connections stay cheap; it doubles while reads fill it (once
+// authenticated). It holds the largest HELLO, so nothing grows before authentication.
+constexpr size_t kInitialReadBytes = protocol::kFrameHeaderBytes + protocol::kMaxHelloBodyBytes;
 constexpr size_t kMaxStreamingReadBytes = 1u << 20;
-// A client that connects and never finishes its handshake holds a socket for this long at most.
-constexpr std::chrono::milliseconds kTlsHandshakeTimeout{10'000};
-// Longest wait for our close_notify to be written before the socket is closed anyway.
-constexpr std::chrono::milliseconds kTlsCloseTimeout{1'000};
+// Longest wait for the last bytes (an ERROR, a TLS close_notify) to be written before the socket
+// is closed anyway.
+constexpr std::chrono::milliseconds kCloseTimeout{1'000};
 
 std::variant<tcp::socket, Connection::TlsStream> make_stream(tcp::socket socket,
                                                              ssl::context* tls) {
@@ -28,12 +28,14 @@ std::variant<tcp::socket, Connection::TlsStream> make_stream(tcp::socket socket,
 }
 }  // namespace
 
-Connection::Connection(tcp::socket socket, uint64_t id, FrameHandler& handler,
-                       uint32_t max_frame_bytes, ssl::context* tls)
+Connection::Connection(tcp::socket socket, uint64_t id, FrameHandler& handler, Options options,
+                       ssl::context* tls)
     : stream_(make_stream(std::move(socket), tls)),
+      timer_(this->socket().get_executor()),
       id_(id),
       handler_(handler),
-      decoder_(max_frame_bytes) {
+      options_(options),
+      decoder_(protocol::FrameDecoder::before_hello()) {
   boost::system::error_code ec;
   auto ep = this->socket().remote_endpoint(ec);
   remote_ =
@@ -48,13 +50,13 @@ tcp::socket& Connection::socket() {
 }
 
 void Connection::start() {
+  arm_deadline(Deadline::kHello, options_.hello_timeout);
   auto* tls = std::get_if<TlsStream>(&stream_);
   if (!tls) {
     open();
     return;
   }
   handshaking_ = true;
-  arm_tls_timer(kTlsHandshakeTimeout);
   tls->async_handshake(
       ssl::stream_base::server,
       [self = shared_from_this()](const boost::system::error_code& ec) { self->on_handshake(ec); });
@@ -62,8 +64,7 @@ void Connection::start() {
 
 void Connection::on_handshake(const boost::system::error_code& ec) {
   handshaking_ = false;
-  if (stopped_) return;  // stop(), or the handshake timer, ended it first
-  tls_timer_->cancel();
+  if (stopped_) return;  // stop(), or the HELLO deadline, ended it first
   if (ec) {
     logs::net().info("connection {} ({}): TLS handshake failed: {}; closing", id_, remote_,
                      ec.message());
@@ -78,23 +79,58 @@ void Connection::open() {
   do_read();
 }
 
-void Connection::arm_tls_timer(std::chrono::milliseconds after) {
-  if (!tls_timer_) tls_timer_.emplace(socket().get_executor());
-  tls_timer_->expires_after(after);
-  tls_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    // a wait that fired just as the handshake succeeded must not end the connection
-    if (ec || self->stopped_ || !(self->handshaking_ || self->closing_)) return;
-    if (self->handshaking_) {
-      logs::net().info("connection {} ({}): TLS handshake timed out; closing", self->id_,
-                       self->remote_);
-    }
-    self->stop();
+void Connection::authenticated() {
+  if (authenticated_) return;
+  authenticated_ = true;
+  decoder_ = protocol::FrameDecoder(options_.max_frame_bytes);
+  if (deadline_ == Deadline::kHello) {
+    deadline_ = Deadline::kNone;
+    ++deadline_gen_;
+    timer_.cancel();
+  }
+  // reading may have stopped on a full pre-authentication buffer; restart it once the current
+  // on_read (which may be the caller) has returned
+  asio::post(socket().get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void Connection::arm_deadline(Deadline what, std::chrono::milliseconds after) {
+  deadline_ = what;
+  const uint32_t gen = ++deadline_gen_;
+  timer_.expires_after(after);
+  timer_.async_wait([self = shared_from_this(), what, gen](const boost::system::error_code& ec) {
+    // a wait that completed just before a re-arm or an authenticated() must not act
+    if (ec || gen != self->deadline_gen_ || self->stopped_) return;
+    self->on_deadline(what);
   });
+}
+
+void Connection::on_deadline(Deadline what) {
+  deadline_ = Deadline::kNone;
+  if (what == Deadline::kClose || handshaking_ || closing_) {
+    if (handshaking_) {
+      logs::net().info("connection {} ({}): TLS handshake not done within {} ms; closing", id_,
+                       remote_, options_.hello_timeout.count());
+    }
+    stop();  // nothing more can be said: a handshake unfinished, or the last write stuck
+    return;
+  }
+  // no HELLO in time: say so, then close (bounded, in case the client does not read either)
+  protocol::FrameDecoder::Result r;
+  r.status = protocol::FrameDecoder::Status::kMalformed;
+  r.error = protocol::ErrorCode::kHelloRequired;
+  r.what = "no HELLO within the deadline";
+  handler_.on_malformed(*this, r);
+  close_after_flush();
+  if (!stopped_) arm_deadline(Deadline::kClose, kCloseTimeout);
 }
 
 void Connection::do_read() {
   if (reading_ || closing_ || stopped_ || read_paused_) return;
-  if (filled_ == in_.size()) in_.resize(in_.size() * 2);
+  // full before authentication: a HELLO that fits is in, and the client is waiting for WELCOME
+  if (filled_ == in_.size()) {
+    if (!authenticated_) return;
+    in_.resize(in_.size() * 2);
+  }
   reading_ = true;
   with_stream([&](auto& stream) {
     stream.async_read_some(asio::buffer(in_.data() + filled_, in_.size() - filled_),
@@ -136,11 +172,12 @@ void Connection::on_read(const boost::system::error_code& ec, size_t n) {
     std::memmove(in_.data(), in_.data() + pos, filled_ - pos);
     filled_ -= pos;
   }
-  // Grow to hold a large frame whose header is in (its length is already within the limit), or
-  // double while reads keep filling the buffer; shrink back once a large frame has gone.
+  // Grow to hold a large frame whose header is in (its length is already within the limit, which
+  // is one small HELLO before authentication), or double while reads keep filling the buffer
+  // (only once authenticated); shrink back once a large frame has gone.
   if (needed > in_.size()) {
     in_.resize(needed);
-  } else if (filled_all && in_.size() < kMaxStreamingReadBytes) {
+  } else if (filled_all && authenticated_ && in_.size() < kMaxStreamingReadBytes) {
     in_.resize(in_.size() * 2);
   } else if (filled_ == 0 && in_.size() > kMaxStreamingReadBytes) {
     in_.resize(kMaxStreamingReadBytes);
@@ -170,6 +207,7 @@ void Connection::on_write(const boost::system::error_code& ec) {
     stop();
     return;
   }
+  handler_.on_write_done(*this);
   if (!pending_.empty()) {
     flush();
     return;
@@ -212,7 +250,7 @@ void Connection::close_stream() {
   SSL* native = tls->native_handle();
   SSL_set_shutdown(native, SSL_get_shutdown(native) | SSL_RECEIVED_SHUTDOWN);
   write_in_flight_ = true;  // the close_notify is the last write: flush() must not start another
-  arm_tls_timer(kTlsCloseTimeout);
+  arm_deadline(Deadline::kClose, kCloseTimeout);
   tls->async_shutdown(
       [self = shared_from_this()](const boost::system::error_code&) { self->stop(); });
 }
@@ -220,7 +258,8 @@ void Connection::close_stream() {
 void Connection::stop() {
   if (stopped_) return;
   stopped_ = true;
-  if (tls_timer_) tls_timer_->cancel();
+  ++deadline_gen_;
+  timer_.cancel();
   boost::system::error_code ignored;
   socket().close(ignored);
   asio::post(socket().get_executor(), [self = shared_from_this()] { self->finish_close(); });

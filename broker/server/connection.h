@@ -8,6 +8,11 @@
 // before the handler hears of it (on_open) and reads frames; a failed or slow handshake just
 // closes it. The same buffers and single read/write serve both streams.
 //
+// Before authentication the connection is kept small (docs/architecture.md §3): its decoder
+// accepts only a HELLO of at most protocol::kMaxHelloBodyBytes (anything else is refused from the
+// 12-byte header, before any body is buffered), its read buffer never grows past one such frame,
+// and a deadline closes it if the handler has not called authenticated() in time.
+//
 // Thread-safety: none; all calls on the io_context's one thread.
 #include <chrono>
 #include <cstdint>
@@ -32,12 +37,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
+  struct Options {
+    /// Largest frame body once authenticated. Default: 16 MiB
+    uint32_t max_frame_bytes = protocol::kDefaultMaxFrameBytes;
+    /// From accept to authenticated() (TLS handshake included); then the handler hears
+    /// on_malformed(HELLO_REQUIRED) and the connection closes. Default: 10 s
+    std::chrono::milliseconds hello_timeout{10'000};
+  };
+
   /// `tls`: when set, the connection speaks TLS with this context, which must outlive it.
   Connection(boost::asio::ip::tcp::socket socket, uint64_t id, FrameHandler& handler,
-             uint32_t max_frame_bytes, boost::asio::ssl::context* tls = nullptr);
+             Options options, boost::asio::ssl::context* tls = nullptr);
 
   /// Handshakes first when the connection is TLS, then calls on_open() and reads.
   void start();
+  /// The client passed HELLO: from now on any opcode and frames up to max_frame_bytes are read,
+  /// and the HELLO deadline is off. Frames already received are decoded under the new rules.
+  void authenticated();
+  bool is_authenticated() const { return authenticated_; }
   /// Output buffer: append whole frames, then call output_queued().
   std::string& out() { return pending_; }
   void output_queued() { handler_.on_output(*this); }
@@ -61,7 +78,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_write(const boost::system::error_code& ec);
   /// After the last write: TLS sends close_notify first (bounded by a timer), then stop().
   void close_stream();
-  void arm_tls_timer(std::chrono::milliseconds after);
+  /// One timer serves the deadlines of a connection: the HELLO deadline (which covers a TLS
+  /// handshake too), then the bound on writing the last bytes after close. Re-arming replaces the
+  /// deadline; a wait that completes for an older deadline is ignored.
+  enum class Deadline : uint8_t { kNone, kHello, kClose };
+  void arm_deadline(Deadline what, std::chrono::milliseconds after);
+  void on_deadline(Deadline what);
   void finish_close();
   boost::asio::ip::tcp::socket& socket();
   /// Calls `fn` with the plain socket or the TLS stream.
@@ -75,11 +97,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   std::variant<boost::asio::ip::tcp::socket, TlsStream> stream_;
-  /// TLS only (created on first use, so plain connections do not pay for it): bounds the
-  /// handshake and the close_notify.
-  std::optional<boost::asio::steady_timer> tls_timer_;
+  boost::asio::steady_timer timer_;
+  uint32_t deadline_gen_ = 0;  ///< bumped by every arm_deadline()
+  Deadline deadline_ = Deadline::kNone;
   uint64_t id_;
   FrameHandler& handler_;
+  Options options_;
   protocol::FrameDecoder decoder_;
   std::string remote_;
 
@@ -88,6 +111,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string pending_;
   std::string writing_;
   bool handshaking_ = false;
+  bool authenticated_ = false;
   bool reading_ = false;
   bool write_in_flight_ = false;
   bool read_paused_ = false;

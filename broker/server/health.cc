@@ -28,6 +28,7 @@ HealthReport broker_health(const BrokerService* service, bool draining, const st
     in.storage_failed = service->storage_failed();
     if (in.storage_failed) in.storage_reason = service->log_health().health_reason(service->now());
     in.core = &service->core();
+    in.memory = &service->memory();
     in.now = service->now();
   }
   in.free_disk_bytes = free_disk_bytes(data_dir);
@@ -76,6 +77,17 @@ HealthReport evaluate_health(const HealthInputs& in, const HealthOptions& option
   if (expired > options.max_expired_per_minute) {
     degraded(fmt::format("{} leases expired in the last minute (threshold {})", expired,
                          options.max_expired_per_minute));
+  }
+  if (const MemoryGuard* m = in.memory) {
+    r.checks["memory_bytes"] = m->used();
+    r.checks["memory_limit_bytes"] = m->limit();
+    r.checks["memory_alarm"] = m->alarm();
+    if (m->alarm()) {
+      degraded(fmt::format(
+          "memory {} is over the limit of {}: new messages are refused (MEMORY_LIMIT) until it is "
+          "under {}",
+          format_bytes(m->used()), format_bytes(m->limit()), format_bytes(m->low_watermark())));
+    }
   }
   r.status = unhealthy ? "unhealthy" : r.reasons.empty() ? "healthy" : "degraded";
   return r;

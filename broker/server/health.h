@@ -3,7 +3,8 @@
 //   unhealthy: log writes fail (a full disk, an I/O error: the broker refuses what needs the log
 //              until they succeed again), the broker is recovering or shutting down (HTTP 503)
 //   degraded:  free disk under the threshold, a queue at its max length, lease expiries over the
-//              last minute above the threshold (HTTP 200: still serving)
+//              last minute above the threshold, the memory alarm (new messages refused) (HTTP
+//              200: still serving)
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "broker/core/core.h"
 #include "broker/server/health_options.h"
+#include "broker/server/memory_guard.h"
 
 namespace symphony::server {
 
@@ -25,6 +27,7 @@ struct HealthInputs {
   std::string storage_reason;               ///< LogHealth::health_reason, when storage_failed
   std::optional<uint64_t> free_disk_bytes;  ///< unset when statvfs failed
   const broker::Core* core = nullptr;       ///< null while recovering
+  const MemoryGuard* memory = nullptr;      ///< null while recovering
   broker::TimeMs now = 0;
 };
 

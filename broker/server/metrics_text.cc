@@ -69,6 +69,10 @@ MetricsInputs metrics_inputs(const BrokerService* service, bool draining, uint64
     in.core = &service->core();
     in.server = &service->metrics();
     in.connections = service->connection_count();
+    in.memory = &service->memory();
+    in.blocked_consumers = service->blocked_consumers();
+    in.buffered_output_bytes = service->buffered_output_bytes();
+    in.max_buffered_output_bytes = service->max_buffered_output_bytes();
   }
   in.log_disk_bytes = log_disk_bytes;
   return in;
@@ -150,11 +154,53 @@ std::string metrics_text(const MetricsInputs& in) {
   w.sample("symphony_schedules", "", in.core ? count(in.core->schedule_count()) : 0);
   w.family("symphony_connections", "gauge", "Open binary-protocol connections.");
   w.sample("symphony_connections", "", count(in.connections));
+  if (const MemoryGuard* m = in.memory) {
+    w.family("symphony_memory_bytes", "gauge",
+             "The broker's memory figure: resident set at the last sample plus the estimate of "
+             "messages accepted since.");
+    w.sample("symphony_memory_bytes", "", count(m->used()));
+    w.family("symphony_memory_limit_bytes", "gauge",
+             "The memory limit (limits.max_memory); 0: no limit.");
+    w.sample("symphony_memory_limit_bytes", "", count(m->limit()));
+    w.family("symphony_memory_alarm", "gauge",
+             "1 while new messages are refused with MEMORY_LIMIT, else 0.");
+    w.sample("symphony_memory_alarm", "", m->alarm() ? 1 : 0);
+    w.family("symphony_consumers_blocked", "gauge",
+             "Consumers whose deliveries are stopped until their unsent output drains.");
+    w.sample("symphony_consumers_blocked", "", count(in.blocked_consumers));
+    w.family("symphony_output_buffered_bytes", "gauge",
+             "Unsent output over all connections (queued, being written, held for the log).");
+    w.sample("symphony_output_buffered_bytes", "", count(in.buffered_output_bytes));
+    w.family("symphony_output_buffered_bytes_max", "gauge",
+             "Unsent output of the connection that has the most.");
+    w.sample("symphony_output_buffered_bytes_max", "", count(in.max_buffered_output_bytes));
+  }
   w.family("symphony_log_bytes", "gauge", "Bytes of the log directory on disk.");
   w.sample("symphony_log_bytes", "", count(in.log_disk_bytes));
   if (const ServerMetrics* s = in.server) {
     w.family("symphony_connections_accepted_total", "counter", "Connections accepted.");
     w.sample("symphony_connections_accepted_total", "", count(s->connections_accepted));
+    w.family("symphony_connections_refused_total", "counter",
+             "Clients refused with TOO_MANY_CONNECTIONS, by reason.");
+    w.sample("symphony_connections_refused_total", "reason=\"max_connections\"",
+             count(s->connections_over_limit));
+    w.sample("symphony_connections_refused_total", "reason=\"descriptors\"",
+             count(s->accept.refused));
+    w.family("symphony_accept_errors_total", "counter",
+             "Accept errors on the protocol port (EMFILE, ENFILE, ENOBUFS, ENOMEM, ...).");
+    w.sample("symphony_accept_errors_total", "", count(s->accept.errors));
+    w.family("symphony_hello_timeouts_total", "counter",
+             "Connections closed for sending no HELLO within limits.hello_timeout_ms.");
+    w.sample("symphony_hello_timeouts_total", "", count(s->hello_timeouts));
+    w.family("symphony_messages_refused_memory_total", "counter",
+             "Messages refused with MEMORY_LIMIT.");
+    w.sample("symphony_messages_refused_memory_total", "", count(s->dispatches_refused_memory));
+    w.family("symphony_memory_alarms_total", "counter", "Times the memory alarm was raised.");
+    w.sample("symphony_memory_alarms_total", "", count(s->memory_alarms));
+    w.family("symphony_consumer_output_blocks_total", "counter",
+             "Times deliveries to a consumer stopped because its unsent output was over the "
+             "bound.");
+    w.sample("symphony_consumer_output_blocks_total", "", count(s->consumer_output_blocks));
     w.family("symphony_auth_failures_total", "counter",
              "Wrong or missing auth tokens (binary protocol and admin API).");
     w.sample("symphony_auth_failures_total", "", count(s->auth_failures));

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "broker/core/core.h"
+#include "broker/server/memory_guard.h"
 #include "broker/server/server_metrics.h"
 
 namespace symphony::server {
@@ -16,6 +17,10 @@ struct MetricsInputs {
   const broker::Core* core = nullptr;  ///< null while recovering
   const ServerMetrics* server = nullptr;
   uint64_t connections = 0;
+  const MemoryGuard* memory = nullptr;  ///< null while recovering
+  uint64_t blocked_consumers = 0;
+  uint64_t buffered_output_bytes = 0;
+  uint64_t max_buffered_output_bytes = 0;
   uint64_t log_disk_bytes = 0;
   bool ready = false;
 };

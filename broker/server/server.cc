@@ -1,6 +1,8 @@
 #include "broker/server/server.h"
 #include "broker/server/logging.h"
+#include "broker/server/system_memory.h"
 #include "broker/server/tls_context.h"
+#include "protocol/control.h"
 
 #include <spdlog/spdlog.h>
 
@@ -58,6 +60,7 @@ Server::Server(ServerOptions options)
   // the service answers HEALTH over the protocol with the same inputs GET /health uses
   options_.service.data_dir = options_.data_dir;
   options_.service.health = options_.health;
+  resolve_limits();
   std::string host;
   uint16_t port = 0;
   if (!parse_host_port(options_.listen, host, port)) {
@@ -100,6 +103,32 @@ Server::Server(ServerOptions options)
     admin_ = std::make_unique<admin::AdminListener>(io_, *admin_api_);
     admin_->set_tls(tls_.get());
     admin_->listen(options_.admin_listen);
+  }
+}
+
+void Server::resolve_limits() {
+  LimitOptions& limits = options_.service.limits;
+  const uint64_t nofile = open_file_limit();
+  if (limits.max_connections == 0) {
+    limits.max_connections = LimitOptions::derived_max_connections(nofile);
+    logs::server().info(
+        "max_connections {} (derived from the open-file limit {}, keeping descriptors for the "
+        "log and the admin port)",
+        limits.max_connections, nofile);
+  } else if (limits.max_connections + uint64_t{LimitOptions::kReservedDescriptors} > nofile) {
+    logs::server().warn(
+        "max_connections {} with an open-file limit of {}: at the descriptor limit new clients "
+        "are refused (raise the limit, e.g. LimitNOFILE in systemd)",
+        limits.max_connections, nofile);
+  }
+  const MachineMemory machine = machine_memory();
+  options_.service.memory_limit_bytes = limits.max_memory.resolve(machine.bytes);
+  if (options_.service.memory_limit_bytes == 0) {
+    logs::server().info("memory limit off");
+  } else {
+    logs::server().info("memory limit {} ({} of {} {})",
+                        format_bytes(options_.service.memory_limit_bytes),
+                        limits.max_memory.to_string(), format_bytes(machine.bytes), machine.source);
   }
 }
 
@@ -185,7 +214,15 @@ void Server::on_recovered(const std::string& summary) {
   port_ = acceptor_.local_endpoint().port();
   service_->start();
   admin_state_.service = service_.get();
-  do_accept();
+  AcceptLoop::Options accept;
+  accept.name = "protocol";
+  accept.log = &logs::server();
+  protocol::encode_error(accept.refusal, 0, protocol::ErrorCode::kTooManyConnections,
+                         "the broker is out of file descriptors; try again later");
+  accept.stats = &service_->mutable_metrics().accept;
+  accept_loop_ = std::make_unique<AcceptLoop>(acceptor_, std::move(accept),
+                                              [this](tcp::socket s) { on_socket(std::move(s)); });
+  accept_loop_->start();
   logs::server().info("symphonyd listening on {}:{} (data dir {})",
                       acceptor_.local_endpoint().address().to_string(), port_, options_.data_dir);
   if (!options_.port_file.empty()) {
@@ -234,6 +271,7 @@ void Server::stop() {
   stopping_ = true;
   admin_state_.draining = true;
   boost::system::error_code ignored;
+  if (accept_loop_) accept_loop_->stop();
   acceptor_.close(ignored);
   signals_.cancel(ignored);
   if (admin_) admin_->stop();
@@ -260,20 +298,14 @@ void Server::check_drained() {
   });
 }
 
-void Server::do_accept() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-      logs::server().warn("accept failed: {}", ec.message());
-    } else {
-      auto conn =
-          std::make_shared<Connection>(std::move(socket), next_session_id_++, *service_,
-                                       options_.service.core.limits.max_frame_bytes, tls_.get());
-      service_->adopt(conn);
-      conn->start();
-    }
-    do_accept();
-  });
+void Server::on_socket(tcp::socket socket) {
+  Connection::Options o;
+  o.max_frame_bytes = options_.service.core.limits.max_frame_bytes;
+  o.hello_timeout = std::chrono::milliseconds(options_.service.limits.hello_timeout_ms);
+  auto conn =
+      std::make_shared<Connection>(std::move(socket), next_session_id_++, *service_, o, tls_.get());
+  service_->adopt(conn);
+  conn->start();
 }
 
 }  // namespace symphony::server

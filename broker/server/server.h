@@ -13,6 +13,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include "broker/server/accept_loop.h"
 #include "broker/server/admin/admin_api.h"
 #include "broker/server/admin/admin_listener.h"
 #include "broker/server/backup_runner.h"
@@ -76,8 +77,10 @@ class Server {
   void recover_in_background();
   void on_recovered(const std::string& summary);
   void on_recovery_failed(const std::string& error);
-  void do_accept();
+  void on_socket(boost::asio::ip::tcp::socket socket);
   void check_drained();
+  /// Resolves the derived limits (connection cap, memory limit) for this machine and logs them.
+  void resolve_limits();
 
   ServerOptions options_;
   /// Both ports' TLS context, when TLS is on; declared before io_ so it outlives connections.
@@ -88,6 +91,7 @@ class Server {
   boost::asio::io_context io_{1};
   boost::asio::signal_set signals_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::unique_ptr<AcceptLoop> accept_loop_;
   std::unique_ptr<BrokerService> service_;
   std::unique_ptr<BackupRunner> backup_;
   admin::AdminState admin_state_;

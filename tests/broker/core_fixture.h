@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -70,13 +71,20 @@ inline void expect_same_schedule(const protocol::ScheduleInfo& a, const protocol
 
 class RecordingSink : public DeliverySink {
  public:
-  void on_deliver(ConsumerId consumer, const broker::Delivery& d) override {
+  /// Per consumer: after this many more deliveries, on_deliver() says "no more" (backpressure).
+  std::map<ConsumerId, size_t> room;
+
+  bool on_deliver(ConsumerId consumer, const broker::Delivery& d) override {
     const Envelope& e = d.envelope;
     protocol::MessageBodyView body;
     const bool parsed = protocol::parse_message_body(e.body(), body);
     EXPECT_TRUE(parsed) << "delivered envelope " << e.id << " has a malformed body";
     deliveries.push_back({consumer, e.id, e.attempts, e.priority, std::string(d.queue),
                           parsed ? std::string(body.type) : std::string(), d.lease_deadline_ms});
+    auto it = room.find(consumer);
+    if (it == room.end()) return true;
+    if (it->second > 0) --it->second;
+    return it->second > 0;
   }
   /// Deliveries since the last take().
   std::vector<Delivery> take() {

@@ -211,6 +211,51 @@ TEST(FrameDecoderTest, ShortInputHasNoRequestId) {
   EXPECT_EQ(r.request_id, 0u);
 }
 
+TEST(FrameDecoderTest, BeforeHelloAcceptsASmallHello) {
+  std::string wire;
+  encode_hello(wire, 4, {kProtocolVersion, "client", "token"});
+  const FrameDecoder decoder = FrameDecoder::before_hello();
+  EXPECT_TRUE(decoder.hello_only());
+  EXPECT_EQ(decoder.max_body_bytes(), kMaxHelloBodyBytes);
+  const FrameDecoder::Result r = decoder.decode(wire);
+  ASSERT_EQ(r.status, Status::kComplete);
+  EXPECT_EQ(r.frame.opcode, Opcode::kHello);
+  // a HELLO of exactly the limit is accepted once it is all there
+  std::string at_limit =
+      frame_header(kMaxHelloBodyBytes, static_cast<uint8_t>(Opcode::kHello), 0, 0, 5);
+  EXPECT_EQ(decoder.decode(at_limit).status, Status::kNeedMore);
+  EXPECT_EQ(decoder.decode(at_limit).needed, kFrameHeaderBytes + kMaxHelloBodyBytes);
+  at_limit.append(kMaxHelloBodyBytes, 'x');
+  EXPECT_EQ(decoder.decode(at_limit).status, Status::kComplete);
+}
+
+TEST(FrameDecoderTest, BeforeHelloRefusesALargeHelloFromTheHeaderAlone) {
+  // 16 MiB is within the ordinary limit, but not before authentication
+  const std::string header = frame_header(16u << 20, static_cast<uint8_t>(Opcode::kHello), 0, 0, 8);
+  EXPECT_EQ(FrameDecoder().decode(header).status, Status::kNeedMore);
+  const FrameDecoder::Result r = FrameDecoder::before_hello().decode(header);
+  EXPECT_EQ(r.status, Status::kMalformed);
+  EXPECT_EQ(r.error, ErrorCode::kFrameTooLarge);
+  EXPECT_EQ(r.request_id, 8u);
+  EXPECT_EQ(r.needed, 0u);
+  const std::string one_over =
+      frame_header(kMaxHelloBodyBytes + 1, static_cast<uint8_t>(Opcode::kHello), 0, 0, 8);
+  EXPECT_EQ(FrameDecoder::before_hello().decode(one_over).error, ErrorCode::kFrameTooLarge);
+}
+
+TEST(FrameDecoderTest, BeforeHelloRefusesEveryOtherOpcodeFromTheHeaderAlone) {
+  const FrameDecoder decoder = FrameDecoder::before_hello();
+  for (int raw = 0; raw < 256; ++raw) {
+    if (raw == static_cast<int>(Opcode::kHello)) continue;
+    // a small declared body that has not arrived: the header alone decides
+    const std::string header = frame_header(100, static_cast<uint8_t>(raw), 0, 0, 60);
+    const FrameDecoder::Result r = decoder.decode(header);
+    EXPECT_EQ(r.status, Status::kMalformed) << "opcode " << raw;
+    EXPECT_EQ(r.error, ErrorCode::kHelloRequired) << "opcode " << raw;
+    EXPECT_EQ(r.request_id, 60u);
+  }
+}
+
 TEST(FrameBuilderTest, AppendsAfterExistingBytesAndPatchesLength) {
   std::string out = "abc";
   FrameBuilder f(out, Opcode::kPong, 0xDEADBEEF, 0x01);

@@ -55,6 +55,10 @@ max_batch = 500
 max_payload_bytes = 65536
 max_metadata_bytes = 4096
 max_headers = 16
+max_connections = 900
+hello_timeout_ms = 2500
+max_memory = "2GiB"
+max_consumer_output_bytes = 1048576
 
 [defaults]
 queue = "jobs"
@@ -136,6 +140,10 @@ void expect_same_config(const BrokerConfig& a, const BrokerConfig& b) {
   EXPECT_EQ(c.limits.max_payload_bytes, d.limits.max_payload_bytes);
   EXPECT_EQ(c.limits.max_metadata_bytes, d.limits.max_metadata_bytes);
   EXPECT_EQ(c.limits.max_headers, d.limits.max_headers);
+  EXPECT_EQ(x.service.limits.max_connections, y.service.limits.max_connections);
+  EXPECT_EQ(x.service.limits.hello_timeout_ms, y.service.limits.hello_timeout_ms);
+  EXPECT_EQ(x.service.limits.max_memory.to_string(), y.service.limits.max_memory.to_string());
+  EXPECT_EQ(x.service.limits.max_consumer_output_bytes, y.service.limits.max_consumer_output_bytes);
   EXPECT_EQ(c.default_queue, d.default_queue);
   EXPECT_EQ(c.default_priority, d.default_priority);
   EXPECT_EQ(c.default_lease_ms, d.default_lease_ms);
@@ -223,6 +231,11 @@ TEST_F(ConfigTest, EverySectionIsApplied) {
   EXPECT_EQ(core.limits.max_payload_bytes, 65536u);
   EXPECT_EQ(core.limits.max_metadata_bytes, 4096u);
   EXPECT_EQ(core.limits.max_headers, 16u);
+  EXPECT_EQ(so.service.limits.max_connections, 900u);
+  EXPECT_EQ(so.service.limits.hello_timeout_ms, 2500u);
+  EXPECT_EQ(so.service.limits.max_memory.kind, MemoryLimit::Kind::kBytes);
+  EXPECT_EQ(so.service.limits.max_memory.bytes, uint64_t{2} << 30);
+  EXPECT_EQ(so.service.limits.max_consumer_output_bytes, 1048576u);
   EXPECT_EQ(core.default_queue, "jobs");
   EXPECT_EQ(core.default_priority, 4);
   EXPECT_EQ(core.default_lease_ms, 45000u);
@@ -350,6 +363,14 @@ TEST_F(ConfigTest, OutOfRangeValuesNameTheKey) {
       {"[routing]\nJob = \"bad queue\"\n", "routing.Job"},
       {"[limits]\nmax_batch = 0\n", "limits.max_batch"},
       {"[limits]\nmax_frame_bytes = 10\n", "limits.max_frame_bytes"},
+      {"[limits]\nhello_timeout_ms = 0\n", "limits.hello_timeout_ms"},
+      {"[limits]\nmax_connections = -1\n", "limits.max_connections"},
+      {"[limits]\nmax_consumer_output_bytes = 100\n", "limits.max_consumer_output_bytes"},
+      {"[limits]\nmax_memory = \"lots\"\n", "limits.max_memory"},
+      {"[limits]\nmax_memory = \"2GB\"\n", "limits.max_memory"},
+      {"[limits]\nmax_memory = \"150%\"\n", "limits.max_memory"},
+      {"[limits]\nmax_memory = \"1MiB\"\n", "limits.max_memory"},
+      {"[limits]\nmax_memory = true\n", "limits.max_memory"},
       {"[server]\nshutdown_grace_ms = -1\n", "server.shutdown_grace_ms"},
       {"[server]\nfsync = \"sometimes\"\n", "server.fsync"},
       {"[idempotency]\nwindow_ms = 10\n", "idempotency.window_ms"},
@@ -590,6 +611,62 @@ TEST_F(ConfigTest, ToTomlRoundTripsTheDefaults) {
                               "[compaction]", "[retry.default]"}) {
     EXPECT_TRUE(contains(text, section)) << section << " missing from\n" << text;
   }
+}
+
+TEST_F(ConfigTest, MemoryLimitForms) {
+  MemoryLimit m;
+  std::string why;
+  ASSERT_TRUE(MemoryLimit::parse("60%", m, why)) << why;
+  EXPECT_EQ(m.kind, MemoryLimit::Kind::kFraction);
+  EXPECT_EQ(m.resolve(uint64_t{10} << 30), uint64_t{6} << 30);
+  EXPECT_EQ(m.to_string(), "60%");
+  ASSERT_TRUE(MemoryLimit::parse("512MiB", m, why)) << why;
+  EXPECT_EQ(m.resolve(uint64_t{10} << 30), uint64_t{512} << 20);
+  EXPECT_EQ(m.to_string(), "512MiB");
+  ASSERT_TRUE(MemoryLimit::parse("1073741824", m, why)) << why;
+  EXPECT_EQ(m.to_string(), "1GiB");
+  ASSERT_TRUE(MemoryLimit::parse("off", m, why)) << why;
+  EXPECT_EQ(m.resolve(uint64_t{10} << 30), 0u);
+  EXPECT_FALSE(MemoryLimit::parse("1MiB", m, why));
+  EXPECT_TRUE(contains(why, "64MiB")) << why;
+  // the default is 60% of the machine, and a fraction never resolves under the smallest limit
+  EXPECT_EQ(LimitOptions().max_memory.to_string(), "60%");
+  EXPECT_EQ(LimitOptions().max_memory.resolve(1 << 20), uint64_t{64} << 20);
+  // an integer in TOML is bytes
+  apply("[limits]\nmax_memory = 268435456\n");
+  EXPECT_EQ(cfg.server.service.limits.max_memory.to_string(), "256MiB");
+}
+
+TEST_F(ConfigTest, LimitsFromTheEnvironment) {
+  std::map<std::string, std::string> env{{"SYMPHONY_MAX_MEMORY", "3GiB"},
+                                         {"SYMPHONY_MAX_CONNECTIONS", "123"}};
+  std::string error;
+  ASSERT_TRUE(apply_env(
+      [&](const char* n) {
+        auto it = env.find(n);
+        return it == env.end() ? nullptr : it->second.c_str();
+      },
+      cfg, error))
+      << error;
+  EXPECT_EQ(cfg.server.service.limits.max_memory.bytes, uint64_t{3} << 30);
+  EXPECT_EQ(cfg.server.service.limits.max_connections, 123u);
+  env["SYMPHONY_MAX_MEMORY"] = "plenty";
+  BrokerConfig other;
+  EXPECT_FALSE(apply_env(
+      [&](const char* n) {
+        auto it = env.find(n);
+        return it == env.end() ? nullptr : it->second.c_str();
+      },
+      other, error));
+  EXPECT_TRUE(contains(error, "SYMPHONY_MAX_MEMORY")) << error;
+}
+
+TEST_F(ConfigTest, DerivedConnectionCapLeavesDescriptorsForTheRest) {
+  EXPECT_EQ(LimitOptions::derived_max_connections(1024),
+            1024u - LimitOptions::kReservedDescriptors);
+  EXPECT_EQ(LimitOptions::derived_max_connections(65536),
+            65536u - LimitOptions::kReservedDescriptors);
+  EXPECT_EQ(LimitOptions::derived_max_connections(64), 32u) << "a tiny limit still serves some";
 }
 
 }  // namespace

@@ -157,8 +157,22 @@ class AdminSession final : public AdminSessionBase,
 
 }  // namespace
 
+namespace {
+/// What a client over kMaxSessions, or refused at the descriptor limit, reads before the close.
+std::string busy_response() {
+  const std::string body =
+      R"({"error":"too_many_connections","message":"the admin API is at its connection limit"})"
+      "\n";
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: "
+         "1\r\nConnection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+}  // namespace
+
 AdminListener::AdminListener(asio::io_context& io, AdminApi& api)
     : io_(io), api_(api), acceptor_(io) {}
+
+AdminListener::~AdminListener() = default;
 
 void AdminListener::listen(const std::string& host_port) {
   std::string host;
@@ -179,11 +193,19 @@ void AdminListener::listen(const std::string& host_port) {
 }
 
 void AdminListener::start() {
-  do_accept();
+  AcceptLoop::Options o;
+  o.name = "admin";
+  o.log = &logs::admin();
+  // a TLS client would read plain bytes as a broken handshake: it is just closed
+  if (!tls_) o.refusal = busy_response();
+  accept_loop_ = std::make_unique<AcceptLoop>(acceptor_, std::move(o),
+                                              [this](tcp::socket s) { on_socket(std::move(s)); });
+  accept_loop_->start();
 }
 
 void AdminListener::stop() {
   boost::system::error_code ignored;
+  if (accept_loop_) accept_loop_->stop();
   acceptor_.close(ignored);
   for (auto& weak : sessions_) {
     if (auto s = weak.lock()) s->close();
@@ -191,31 +213,27 @@ void AdminListener::stop() {
   sessions_.clear();
 }
 
-void AdminListener::do_accept() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-      logs::admin().warn("admin accept failed: {}", ec.message());
-    } else {
-      boost::system::error_code rec;
-      const auto ep = socket.remote_endpoint(rec);
-      std::string remote = rec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
-      // forget sessions that ended, so the list tracks the open ones
-      sessions_.remove_if([](const std::weak_ptr<AdminSessionBase>& w) { return w.expired(); });
-      if (tls_) {
-        auto session = std::make_shared<AdminSession<TlsStream>>(
-            TlsStream(beast::tcp_stream(std::move(socket)), *tls_), api_, std::move(remote));
-        sessions_.push_back(session);
-        session->start();
-      } else {
-        auto session = std::make_shared<AdminSession<beast::tcp_stream>>(
-            beast::tcp_stream(std::move(socket)), api_, std::move(remote));
-        sessions_.push_back(session);
-        session->start();
-      }
-    }
-    do_accept();
-  });
+void AdminListener::on_socket(tcp::socket socket) {
+  // forget sessions that ended, so the list tracks the open ones
+  sessions_.remove_if([](const std::weak_ptr<AdminSessionBase>& w) { return w.expired(); });
+  if (sessions_.size() >= kMaxSessions) {
+    AcceptLoop::refuse(socket.release(), tls_ ? std::string() : busy_response());
+    return;
+  }
+  boost::system::error_code rec;
+  const auto ep = socket.remote_endpoint(rec);
+  std::string remote = rec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  if (tls_) {
+    auto session = std::make_shared<AdminSession<TlsStream>>(
+        TlsStream(beast::tcp_stream(std::move(socket)), *tls_), api_, std::move(remote));
+    sessions_.push_back(session);
+    session->start();
+  } else {
+    auto session = std::make_shared<AdminSession<beast::tcp_stream>>(
+        beast::tcp_stream(std::move(socket)), api_, std::move(remote));
+    sessions_.push_back(session);
+    session->start();
+  }
 }
 
 }  // namespace symphony::server::admin

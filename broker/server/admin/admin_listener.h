@@ -4,12 +4,16 @@
 // up to kMaxRequestBodyBytes (413 beyond), 30 s idle timeout. With a TLS context it serves HTTPS
 // only: each connection handshakes (within the idle timeout) before its first request.
 //
+// At most kMaxSessions connections are open at once; one more gets a 503 and is closed. Accept
+// errors (the descriptor limit) are handled as on the protocol port (AcceptLoop).
+//
 // Thread-safety: none; everything on the io_context's one thread.
 #include <cstdint>
 #include <list>
 #include <memory>
 #include <string>
 
+#include "broker/server/accept_loop.h"
 #include "broker/server/admin/admin_api.h"
 #include "broker/server/asio.h"
 
@@ -28,7 +32,11 @@ class AdminSessionBase {
 
 class AdminListener {
  public:
+  /// Admin connections open at once (counted in LimitOptions::kReservedDescriptors).
+  static constexpr size_t kMaxSessions = 32;
+
   AdminListener(boost::asio::io_context& io, AdminApi& api);
+  ~AdminListener();
   /// Serves HTTPS with `tls` (which must outlive the listener); nullptr: plain HTTP. Default:
   /// plain HTTP. Call before start().
   void set_tls(boost::asio::ssl::context* tls) { tls_ = tls; }
@@ -40,12 +48,13 @@ class AdminListener {
   uint16_t port() const { return port_; }
 
  private:
-  void do_accept();
+  void on_socket(boost::asio::ip::tcp::socket socket);
 
   boost::asio::io_context& io_;
   AdminApi& api_;
   boost::asio::ssl::context* tls_ = nullptr;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::unique_ptr<AcceptLoop> accept_loop_;
   std::list<std::weak_ptr<AdminSessionBase>> sessions_;
   uint16_t port_ = 0;
 };
