@@ -39,6 +39,7 @@
 
 namespace symphony::server {
 
+class AuthGate;
 class BackupRunner;
 
 struct ServiceOptions {
@@ -108,6 +109,10 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   bool draining() const { return draining_; }
   /// The server's backup runner, for BACKUP (owned by Server; without one BACKUP is INTERNAL).
   void set_backup_runner(BackupRunner* runner) { backup_ = runner; }
+  /// Where HELLO reports its auth outcome (owned by Server; without one, answers are never
+  /// delayed and failures not counted).
+  void set_auth_gate(AuthGate* gate) { auth_gate_ = gate; }
+  const AuthGate* auth_gate() const { return auth_gate_; }
 
   /// Starts draining: GOAWAY to every client, each connection closes once its output is out.
   void shutdown();
@@ -119,6 +124,7 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   struct Session {
     std::shared_ptr<Connection> conn;
     bool hello_done = false;
+    bool hello_pending = false;  ///< HELLO's answer is held back by the auth throttle
     std::string client_name;
     /// DELIVER frame being filled during this turn's core.deliver(), if any.
     std::optional<protocol::DeliverWriter> deliver;
@@ -140,6 +146,7 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
 
   // admin_ops.cc
   void op_hello(Session& s, const protocol::Frame& f);
+  void answer_hello(Session& s, uint32_t request_id, bool accepted, bool token_missing);
   void op_ping(Session& s, const protocol::Frame& f);
   void op_queue_stats(Session& s, const protocol::Frame& f);
   // produce_ops.cc
@@ -208,6 +215,7 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   bool turn_scheduled_ = false;
   bool draining_ = false;
   BackupRunner* backup_ = nullptr;
+  AuthGate* auth_gate_ = nullptr;
   boost::asio::steady_timer timer_;
   broker::TimeMs timer_due_ = 0;  ///< 0: not armed
 

@@ -17,6 +17,8 @@ struct MetricsInputs {
   const ServerMetrics* server = nullptr;
   uint64_t connections = 0;
   uint64_t log_disk_bytes = 0;
+  uint64_t auth_failures = 0;   ///< AuthGate: wrong or missing tokens, both ports
+  uint64_t auth_throttled = 0;  ///< AuthGate: answers held back by the throttle
   bool ready = false;
 };
 

@@ -15,6 +15,8 @@
 
 #include "broker/server/admin/admin_api.h"
 #include "broker/server/admin/admin_listener.h"
+#include "broker/server/admin/admin_options.h"
+#include "broker/server/auth_gate.h"
 #include "broker/server/backup_runner.h"
 #include "broker/server/broker_service.h"
 #include "broker/server/health_options.h"
@@ -50,6 +52,10 @@ struct ServerOptions {
   /// Longest wait for clients to drain on shutdown. Default: 5000 ms
   uint32_t shutdown_grace_ms = 5000;
   ServiceOptions service;
+  /// The admin API's host names and the backup directory ([admin]).
+  admin::AdminOptions admin;
+  /// How authentication failures slow their address down, on both ports ([auth]).
+  AuthThrottleOptions auth_throttle;
 };
 
 /// Splits "host:port" or "[v6]:port"; false when malformed.
@@ -86,6 +92,7 @@ class Server {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::unique_ptr<BrokerService> service_;
   std::unique_ptr<BackupRunner> backup_;
+  std::unique_ptr<AuthGate> auth_gate_;  ///< both ports' auth failures; after io_, before admin
   admin::AdminState admin_state_;
   std::unique_ptr<admin::AdminApi> admin_api_;
   std::unique_ptr<admin::AdminListener> admin_;
