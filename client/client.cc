@@ -766,9 +766,9 @@ std::string Client::metrics() {
   return std::string(text);
 }
 
-std::string Client::backup(std::string_view path) {
+std::string Client::backup(std::string_view name) {
   Frame f = call(Opcode::kBackupResult,
-                 [&](std::string& out, uint32_t rid) { protocol::encode_backup(out, rid, path); });
+                 [&](std::string& out, uint32_t rid) { protocol::encode_backup(out, rid, name); });
   std::string_view doc;
   expect_ok(protocol::decode_document_result(f.body, doc));
   return std::string(doc);

@@ -230,9 +230,10 @@ class Client {
   std::string health();
   /// The GET /metrics text (Prometheus text format 0.0.4).
   std::string metrics();
-  /// Takes an online backup into `path`, a new directory on the broker's machine, and returns
-  /// {"path", "bytes", "millis"} as JSON text once it is complete.
-  std::string backup(std::string_view path);
+  /// Takes an online backup into the broker's backup directory as `name` (letters, digits, '.',
+  /// '_', '-'; a new name) and returns {"name", "path", "bytes", "millis"} as JSON text once it
+  /// is complete; "path" is where it went on the broker's machine.
+  std::string backup(std::string_view name);
 
   /// Drops the connection and opens a new one (HELLO again). Replies and deliveries of the old
   /// one are gone: waiting for them throws; subscriptions must be made again.

@@ -50,15 +50,15 @@ DecodeStatus decode_metrics(std::string_view body) {
   return {};
 }
 
-void encode_backup(std::string& out, uint32_t request_id, std::string_view path) {
+void encode_backup(std::string& out, uint32_t request_id, std::string_view name) {
   FrameBuilder f(out, Opcode::kBackup, request_id);
-  ByteWriter(out).str16(path);
+  ByteWriter(out).str16(name);
   f.finish();
 }
 
-DecodeStatus decode_backup(std::string_view body, std::string_view& path) {
+DecodeStatus decode_backup(std::string_view body, std::string_view& name) {
   ByteReader r(body);
-  path = r.str16();
+  name = r.str16();
   if (!r.at_end()) return DecodeStatus::malformed("BACKUP body does not match its layout");
   return {};
 }

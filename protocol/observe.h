@@ -10,8 +10,8 @@
 // HEALTH_RESULT   := blob32 json         (the GET /health document)
 // METRICS         := (empty body)
 // METRICS_RESULT  := blob32 text         (Prometheus text format 0.0.4, as GET /metrics)
-// BACKUP          := str16 path          (a new directory on the broker's machine)
-// BACKUP_RESULT   := blob32 json         ({"path", "bytes", "millis"})
+// BACKUP          := str16 name          (a new directory in the broker's backup directory)
+// BACKUP_RESULT   := blob32 json         ({"name", "path", "bytes", "millis"})
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,8 +34,9 @@ DecodeStatus decode_health(std::string_view body);
 void encode_metrics(std::string& out, uint32_t request_id);
 DecodeStatus decode_metrics(std::string_view body);
 
-void encode_backup(std::string& out, uint32_t request_id, std::string_view path);
-DecodeStatus decode_backup(std::string_view body, std::string_view& path);
+/// The name is checked by the broker (not here): letters, digits, '.', '_', '-'.
+void encode_backup(std::string& out, uint32_t request_id, std::string_view name);
+DecodeStatus decode_backup(std::string_view body, std::string_view& name);
 
 /// The four results share one layout (a single blob32); `op` is the reply opcode
 /// (kOverviewResult, kHealthResult, kMetricsResult or kBackupResult).

@@ -1,6 +1,7 @@
 // HELLO, PING, QUEUE_STATS.
 #include <spdlog/spdlog.h>
 
+#include "broker/server/auth_gate.h"
 #include "broker/server/broker_service.h"
 #include "broker/server/logging.h"
 #include "protocol/control.h"
@@ -19,8 +20,9 @@ void BrokerService::register_admin_ops(OpTable& t) {
 }
 
 // HELLO version client_name auth_token -> WELCOME version server_name session_id limits
+//   (or ERROR AUTH_FAILED, possibly delayed: docs/protocol.md 5.1)
 void BrokerService::op_hello(Session& s, const protocol::Frame& f) {
-  if (s.hello_done) {
+  if (s.hello_done || s.hello_pending) {
     send_error(s, f.request_id, ErrorCode::kUnexpectedFrame, "HELLO was already received");
     return;
   }
@@ -34,21 +36,47 @@ void BrokerService::op_hello(Session& s, const protocol::Frame& f) {
                "this server speaks protocol version 1");
     return;
   }
-  if (!token_ok(hello.auth_token)) {
-    ++metrics_.auth_failures;
-    send_error(s, f.request_id, ErrorCode::kAuthFailed,
-               hello.auth_token.empty() ? "this server requires an auth token"
-                                        : "the auth token is not valid");
+  s.client_name.assign(hello.client_name.substr(0, 128));
+  const bool accepted = token_ok(hello.auth_token);
+  const bool missing = hello.auth_token.empty();
+  if (!auth_gate_ || !auth_required()) {
+    answer_hello(s, f.request_id, accepted, missing);
+    return;
+  }
+  // The gate may hold the answer back (AuthThrottle). Meanwhile any other frame is
+  // HELLO_REQUIRED and closes the connection, and a second HELLO is UNEXPECTED_FRAME: nothing
+  // the client sends can tell it sooner whether its token was right.
+  s.hello_pending = true;
+  const uint64_t id = s.conn->id();
+  const uint32_t request_id = f.request_id;
+  auth_gate_->admit({AuthDoor::kHello, s.conn->remote(), accepted,
+                     missing ? "no token" : "wrong token"},
+                    [this, id, request_id, accepted, missing] {
+                      Session* later = find_session(id);
+                      if (!later || later->conn->closing()) return;
+                      later->hello_pending = false;
+                      answer_hello(*later, request_id, accepted, missing);
+                    });
+}
+
+void BrokerService::answer_hello(Session& s, uint32_t request_id, bool accepted,
+                                 bool token_missing) {
+  if (!accepted) {
+    // the gate logged the failure with its address; send_error would log it a second time
+    protocol::encode_error(s.conn->out(), request_id, ErrorCode::kAuthFailed,
+                           token_missing ? "this server requires an auth token"
+                                         : "the auth token is not valid");
+    on_output(*s.conn);
+    s.conn->close_after_flush();
     return;
   }
   mark_authenticated(s);
-  s.client_name.assign(hello.client_name.substr(0, 128));
   logs::net().debug("connection {}: HELLO from '{}'", s.conn->id(), s.client_name);
   protocol::Welcome w;
   w.server_name = options_.server_name;
   w.session_id = s.conn->id();
   w.limits = options_.core.limits;
-  protocol::encode_welcome(s.conn->out(), f.request_id, w);
+  protocol::encode_welcome(s.conn->out(), request_id, w);
   on_output(*s.conn);
 }
 

@@ -42,6 +42,7 @@
 
 namespace symphony::server {
 
+class AuthGate;
 class BackupRunner;
 
 struct ServiceOptions {
@@ -121,6 +122,10 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   bool draining() const { return draining_; }
   /// The server's backup runner, for BACKUP (owned by Server; without one BACKUP is INTERNAL).
   void set_backup_runner(BackupRunner* runner) { backup_ = runner; }
+  /// Where HELLO reports its auth outcome (owned by Server; without one, answers are never
+  /// delayed and failures not counted).
+  void set_auth_gate(AuthGate* gate) { auth_gate_ = gate; }
+  const AuthGate* auth_gate() const { return auth_gate_; }
 
   /// Starts draining: GOAWAY to every client, each connection closes once its output is out.
   void shutdown();
@@ -140,6 +145,7 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   struct Session {
     std::shared_ptr<Connection> conn;
     bool hello_done = false;
+    bool hello_pending = false;  ///< HELLO's answer is held back by the auth throttle
     std::string client_name;
     /// DELIVER frame being filled during this turn's core.deliver(), if any.
     std::optional<protocol::DeliverWriter> deliver;
@@ -167,6 +173,7 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
 
   // admin_ops.cc
   void op_hello(Session& s, const protocol::Frame& f);
+  void answer_hello(Session& s, uint32_t request_id, bool accepted, bool token_missing);
   void op_ping(Session& s, const protocol::Frame& f);
   void op_queue_stats(Session& s, const protocol::Frame& f);
   // produce_ops.cc
@@ -250,6 +257,7 @@ class BrokerService final : public FrameHandler, public broker::DeliverySink {
   size_t blocked_consumers_ = 0;  ///< sessions with delivery_blocked
   bool draining_ = false;
   BackupRunner* backup_ = nullptr;
+  AuthGate* auth_gate_ = nullptr;
   boost::asio::steady_timer timer_;
   broker::TimeMs timer_due_ = 0;  ///< 0: not armed
 

@@ -1,15 +1,22 @@
 #include "broker/server/config.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sys/stat.h>
 
 #include <toml++/toml.h>
+#include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <sstream>
 
 #include "broker/core/message_validator.h"
+#include "broker/server/admin/request_guard.h"
 #include "wal/fsync_policy.h"
 
 namespace symphony::server {
@@ -115,7 +122,7 @@ bool apply_table(const toml::table& root, BrokerConfig& cfg, std::string& error)
   broker::CoreOptions& core = so.service.core;
   TableReader top(root, "", error);
   if (!top.only({"server", "limits", "defaults", "idempotency", "retention", "compaction", "queues",
-                 "routing", "retry", "auth", "tls", "health"})) {
+                 "routing", "retry", "auth", "tls", "health", "admin"})) {
     return false;
   }
   if (!error.empty()) return false;
@@ -142,7 +149,14 @@ bool apply_table(const toml::table& root, BrokerConfig& cfg, std::string& error)
 
   if (const toml::table* t = top.subtable("auth")) {
     TableReader r(*t, "auth", error);
-    if (!r.only({"tokens"})) return false;
+    int64_t max_delay_ms = so.auth_throttle.max_delay.count();
+    if (!r.only({"tokens", "token_file", "failures_before_delay", "max_delay_ms"}) ||
+        !r.string("token_file", cfg.auth_token_file) ||
+        !r.integer("failures_before_delay", so.auth_throttle.free_failures, 1, 1000) ||
+        !r.integer("max_delay_ms", max_delay_ms, 0, 60'000)) {
+      return false;
+    }
+    so.auth_throttle.max_delay = std::chrono::milliseconds(max_delay_ms);
     if (const toml::node* n = t->get("tokens")) {
       const toml::array* arr = n->as_array();
       if (!arr) return r.fail("tokens", "expected a list of strings");
@@ -151,6 +165,24 @@ bool apply_table(const toml::table& root, BrokerConfig& cfg, std::string& error)
         auto v = tok.value_exact<std::string>();
         if (!v || v->empty()) return r.fail("tokens", "expected a list of non-empty strings");
         so.service.auth_tokens.push_back(*v);
+      }
+    }
+  }
+  if (!error.empty()) return false;
+
+  if (const toml::table* t = top.subtable("admin")) {
+    TableReader r(*t, "admin", error);
+    if (!r.only({"allowed_hosts", "backup_dir"}) || !r.string("backup_dir", so.admin.backup_dir)) {
+      return false;
+    }
+    if (const toml::node* n = t->get("allowed_hosts")) {
+      const toml::array* arr = n->as_array();
+      if (!arr) return r.fail("allowed_hosts", "expected a list of host names");
+      so.admin.allowed_hosts.clear();
+      for (const toml::node& h : *arr) {
+        auto v = h.value_exact<std::string>();
+        if (!v) return r.fail("allowed_hosts", "expected a list of host names");
+        so.admin.allowed_hosts.push_back(*v);
       }
     }
   }
@@ -458,6 +490,20 @@ bool apply_env(const Getenv& getenv, BrokerConfig& cfg, std::string& error) {
     }
     cfg.server.service.auth_tokens = {v};
   }
+  if (const char* v = getenv("SYMPHONY_AUTH_TOKEN_FILE")) cfg.auth_token_file = v;
+  if (const char* v = getenv("SYMPHONY_ADMIN_ALLOWED_HOSTS")) {
+    cfg.server.admin.allowed_hosts.clear();
+    std::string_view rest(v);
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      std::string_view one = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+      while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+      if (!one.empty()) cfg.server.admin.allowed_hosts.emplace_back(one);
+    }
+  }
+  if (const char* v = getenv("SYMPHONY_BACKUP_DIR")) cfg.server.admin.backup_dir = v;
   if (const char* v = getenv("SYMPHONY_LOG_FORMAT")) cfg.log_format = v;
   if (const char* v = getenv("SYMPHONY_DATA_DIR")) cfg.server.data_dir = v;
   if (const char* v = getenv("SYMPHONY_LOG_LEVEL")) cfg.log_level = v;
@@ -474,6 +520,22 @@ bool apply_env(const Getenv& getenv, BrokerConfig& cfg, std::string& error) {
 
 bool finalize_config(BrokerConfig& cfg, std::string& error) {
   broker::CoreOptions& core = cfg.server.service.core;
+  if (!cfg.auth_token_file.empty()) {
+    std::vector<std::string> from_file;
+    if (!read_token_file(cfg.auth_token_file, from_file, error)) {
+      error = "auth.token_file: " + error;
+      return false;
+    }
+    cfg.tokens_from_file = from_file.size();
+    for (std::string& t : from_file) cfg.server.service.auth_tokens.push_back(std::move(t));
+  }
+  for (std::string& h : cfg.server.admin.allowed_hosts) {
+    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::string problem = admin::host_name_problem(h); !problem.empty()) {
+      error = "admin.allowed_hosts: " + problem;
+      return false;
+    }
+  }
   std::string host;
   uint16_t port = 0;
   if (!parse_host_port(cfg.server.listen, host, port)) {
@@ -492,14 +554,14 @@ bool finalize_config(BrokerConfig& cfg, std::string& error) {
     if (!is_loopback_host(host)) {
       error = fmt::format(
           "server.listen: '{}' is not a loopback address and no auth token is set (set "
-          "[auth] tokens / --auth-token, or pass --insecure)",
+          "[auth] tokens / SYMPHONY_AUTH_TOKEN / --auth-token-file, or pass --insecure)",
           cfg.server.listen);
       return false;
     }
     if (!cfg.server.admin_listen.empty() && !is_loopback_host(admin_host)) {
       error = fmt::format(
           "server.admin_listen: '{}' is not a loopback address and no auth token is set (set "
-          "[auth] tokens / --auth-token, or pass --insecure)",
+          "[auth] tokens / SYMPHONY_AUTH_TOKEN / --auth-token-file, or pass --insecure)",
           cfg.server.admin_listen);
       return false;
     }
@@ -561,6 +623,76 @@ bool finalize_config(BrokerConfig& cfg, std::string& error) {
   return true;
 }
 
+bool read_token_file(const std::string& path, std::vector<std::string>& tokens,
+                     std::string& error) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    error = fmt::format("cannot read {}: {}", path, std::strerror(errno));
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = fmt::format("{} is not a regular file", path);
+    return false;
+  }
+  // like ssh with a private key: a secret anyone on the machine can read is no secret. The
+  // file's group may read it (root:symphony 0640, as for the config file).
+  if (st.st_mode & (S_IROTH | S_IWOTH)) {
+    error = fmt::format(
+        "{} is {} by other users (mode {:04o}); make it private: chmod o-rwx {} (0600, or 0640 "
+        "for the broker's group)",
+        path, st.st_mode & S_IROTH ? "readable" : "writable", st.st_mode & 07777, path);
+    return false;
+  }
+  std::ifstream in(path);
+  if (!in) {
+    error = fmt::format("cannot read {}", path);
+    return false;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string_view t(line);
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+    if (t.empty() || t.front() == '#') continue;
+    tokens.emplace_back(t);
+  }
+  if (tokens.empty()) {
+    error = fmt::format("{} holds no token (one per line; # starts a comment)", path);
+    return false;
+  }
+  return true;
+}
+
+std::string insecure_warning(const BrokerConfig& cfg) {
+  const ServerOptions& so = cfg.server;
+  if (!so.insecure) return {};
+  std::vector<std::string> exposed;
+  std::string host;
+  uint16_t port = 0;
+  if (parse_host_port(so.listen, host, port) && !is_loopback_host(host)) {
+    exposed.push_back(so.listen);
+  }
+  if (!so.admin_listen.empty() && parse_host_port(so.admin_listen, host, port) &&
+      !is_loopback_host(host)) {
+    exposed.push_back(so.admin_listen + " (admin API)");
+  }
+  constexpr std::string_view kWhat =
+      "insecure (--insecure / server.insecure) lets the broker serve without an auth token on "
+      "an address other than loopback";
+  if (!so.service.auth_tokens.empty() || exposed.empty()) {
+    return fmt::format("{}; it changes nothing now ({}), but drop it unless you mean it", kWhat,
+                       so.service.auth_tokens.empty() ? "both ports are on loopback"
+                                                      : "auth tokens are set");
+  }
+  return fmt::format(
+      "{}: serving WITHOUT AUTHENTICATION on {}. Anyone who can reach it can dispatch and consume "
+      "messages, purge queues, delete dead letters and take backups. That is only safe on a "
+      "network where every host and user is trusted (an isolated test network, a container "
+      "network with no published port); elsewhere set a token (SYMPHONY_AUTH_TOKEN or "
+      "--auth-token-file)",
+      kWhat, fmt::join(exposed, " and "));
+}
+
 bool is_loopback_host(const std::string& host) {
   if (host == "localhost") return true;
   boost::system::error_code ec;
@@ -613,8 +745,20 @@ std::string to_toml(const BrokerConfig& cfg) {
                    {"chunk", static_cast<int64_t>(so.service.compaction_chunk)}}},
   };
   toml::array tokens;
-  for (size_t i = 0; i < so.service.auth_tokens.size(); ++i) tokens.push_back("<redacted>");
-  root.insert("auth", toml::table{{"tokens", std::move(tokens)}});
+  // the file's tokens are printed as the file's name, not again as tokens
+  for (size_t i = cfg.tokens_from_file; i < so.service.auth_tokens.size(); ++i) {
+    tokens.push_back("<redacted>");
+  }
+  root.insert("auth",
+              toml::table{{"tokens", std::move(tokens)},
+                          {"token_file", cfg.auth_token_file},
+                          {"failures_before_delay",
+                           static_cast<int64_t>(so.auth_throttle.free_failures)},
+                          {"max_delay_ms", static_cast<int64_t>(so.auth_throttle.max_delay.count())}});
+  toml::array hosts;
+  for (const std::string& h : so.admin.allowed_hosts) hosts.push_back(h);
+  root.insert("admin",
+              toml::table{{"allowed_hosts", std::move(hosts)}, {"backup_dir", so.admin.backup_dir}});
   root.insert("tls", toml::table{{"cert", so.tls.cert_file},
                                  {"key", so.tls.key_file},
                                  {"client_ca", so.tls.client_ca_file}});

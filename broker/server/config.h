@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "broker/server/server.h"
 
@@ -29,6 +30,11 @@ struct BrokerConfig {
   std::string log_level = "info";   ///< Default: info
   std::string log_format = "text";  ///< text or json (one JSON object per line). Default: text
   std::map<std::string, RetryOverride> retry_overrides;
+  /// A file of auth tokens, one per line, added to auth.tokens by finalize_config (which
+  /// refuses a file other users may read). Default: none
+  std::string auth_token_file;
+  /// How many of service.auth_tokens came from that file (to_toml leaves them out).
+  size_t tokens_from_file = 0;
 };
 
 /// Applies a TOML document over `cfg`; keys it does not mention keep their values.
@@ -44,6 +50,16 @@ bool apply_env(const Getenv& getenv, BrokerConfig& cfg, std::string& error);
 /// checks what single keys cannot (the listen address, routes to undeclared queues in strict
 /// mode, max_delay below delay).
 bool finalize_config(BrokerConfig& cfg, std::string& error);
+
+/// Reads `path`: one token per line, blank lines and lines starting with # skipped, spaces
+/// around a token trimmed. False (with `error`) for a missing, unreadable or empty file, or one
+/// other users may read or write; its group may read it.
+bool read_token_file(const std::string& path, std::vector<std::string>& tokens,
+                     std::string& error);
+
+/// What symphonyd logs at every start when `insecure` is set (empty when it is not): what the
+/// flag allows, and whether it is in effect (no token and a non-loopback address) or idle.
+std::string insecure_warning(const BrokerConfig& cfg);
 
 /// True for 127.0.0.0/8 and ::1 (what may be served without a token).
 bool is_loopback_host(const std::string& host);

@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   std::string admin_listen = defaults.server.admin_listen;
   std::string admin_port_file;
   std::vector<std::string> auth_tokens;
+  std::string auth_token_file;
+  std::vector<std::string> allowed_hosts;
+  std::string backup_dir;
   std::string tls_cert, tls_key, tls_client_ca;
   std::string log_format = defaults.log_format;
   bool insecure = false;
@@ -92,7 +95,17 @@ int main(int argc, char** argv) {
                  "Write the bound admin port to this file once listening");
   auto* o_token = app.add_option("--auth-token", auth_tokens,
                                  "Token clients must present (HELLO, or Authorization: Bearer on "
-                                 "the admin API); repeat for several");
+                                 "the admin API); repeat for several. Visible in ps: prefer "
+                                 "SYMPHONY_AUTH_TOKEN or --auth-token-file");
+  auto* o_token_file =
+      app.add_option("--auth-token-file", auth_token_file,
+                     "File of tokens, one per line (# comments), added to the others; refused "
+                     "when other users may read it");
+  auto* o_hosts = app.add_option("--admin-allowed-host", allowed_hosts,
+                                 "A host name the admin API answers to besides IP addresses and "
+                                 "localhost (DNS rebinding guard); repeat for several");
+  auto* o_backup_dir = app.add_option(
+      "--backup-dir", backup_dir, "Where backups go, BACKUP_DIR/NAME (default: DATA_DIR/backups)");
   auto* o_insecure = app.add_flag("--insecure", insecure,
                                   "Allow a non-loopback listen address without an auth token");
   auto* o_cert = app.add_option("--tls-cert", tls_cert, "PEM certificate chain: TLS on both ports");
@@ -130,6 +143,9 @@ int main(int argc, char** argv) {
   cfg.server.admin_port_file = admin_port_file;
   if (o_admin->count()) cfg.server.admin_listen = admin_listen;
   if (o_token->count()) cfg.server.service.auth_tokens = auth_tokens;
+  if (o_token_file->count()) cfg.auth_token_file = auth_token_file;
+  if (o_hosts->count()) cfg.server.admin.allowed_hosts = allowed_hosts;
+  if (o_backup_dir->count()) cfg.server.admin.backup_dir = backup_dir;
   if (o_insecure->count()) cfg.server.insecure = insecure;
   if (o_cert->count()) cfg.server.tls.cert_file = tls_cert;
   if (o_key->count()) cfg.server.tls.key_file = tls_key;
@@ -145,6 +161,9 @@ int main(int argc, char** argv) {
   }
 
   symphony::server::setup_logging(cfg.log_format, cfg.log_level);
+  if (const std::string w = symphony::server::insecure_warning(cfg); !w.empty()) {
+    symphony::server::logs::server().warn("{}", w);
+  }
   try {
     symphony::server::Server server(cfg.server);
     return server.run();

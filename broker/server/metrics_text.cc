@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/server/auth_gate.h"
 #include "broker/server/broker_service.h"
 
 namespace symphony::server {
@@ -73,6 +74,10 @@ MetricsInputs metrics_inputs(const BrokerService* service, bool draining, uint64
     in.blocked_consumers = service->blocked_consumers();
     in.buffered_output_bytes = service->buffered_output_bytes();
     in.max_buffered_output_bytes = service->max_buffered_output_bytes();
+    if (const AuthGate* gate = service->auth_gate()) {
+      in.auth_failures = gate->failures();
+      in.auth_throttled = gate->throttled();
+    }
   }
   in.log_disk_bytes = log_disk_bytes;
   return in;
@@ -203,7 +208,10 @@ std::string metrics_text(const MetricsInputs& in) {
     w.sample("symphony_consumer_output_blocks_total", "", count(s->consumer_output_blocks));
     w.family("symphony_auth_failures_total", "counter",
              "Wrong or missing auth tokens (binary protocol and admin API).");
-    w.sample("symphony_auth_failures_total", "", count(s->auth_failures));
+    w.sample("symphony_auth_failures_total", "", count(in.auth_failures));
+    w.family("symphony_auth_throttled_total", "counter",
+             "Answers to an authentication held back because its address had failed before.");
+    w.sample("symphony_auth_throttled_total", "", count(in.auth_throttled));
     w.family("symphony_protocol_errors_total", "counter",
              "Connections closed for a malformed or illegal frame.");
     w.sample("symphony_protocol_errors_total", "", count(s->protocol_errors));

@@ -22,6 +22,8 @@ struct MetricsInputs {
   uint64_t buffered_output_bytes = 0;
   uint64_t max_buffered_output_bytes = 0;
   uint64_t log_disk_bytes = 0;
+  uint64_t auth_failures = 0;   ///< AuthGate: wrong or missing tokens, both ports
+  uint64_t auth_throttled = 0;  ///< AuthGate: answers held back by the throttle
   bool ready = false;
 };
 

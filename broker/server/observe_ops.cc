@@ -76,11 +76,12 @@ ErrorCode backup_error_code(const BackupResult& r) {
 
 }  // namespace
 
-// BACKUP path -> BACKUP_RESULT json (POST /backup). The checkpoint runs off the event loop; the
-// reply goes out when it ends, to the connection if it is still open.
+// BACKUP name -> BACKUP_RESULT json (POST /backup). The backup goes to BACKUP_DIR/name (a bad
+// name is INVALID_ARGUMENT). The checkpoint runs off the event loop; the reply goes out when it
+// ends, to the connection if it is still open.
 void BrokerService::op_backup(Session& s, const protocol::Frame& f) {
-  std::string_view path;
-  if (auto st = protocol::decode_backup(f.body, path); !st.ok()) {
+  std::string_view name;
+  if (auto st = protocol::decode_backup(f.body, name); !st.ok()) {
     send_decode_error(s, f.request_id, st);
     return;
   }
@@ -96,7 +97,7 @@ void BrokerService::op_backup(Session& s, const protocol::Frame& f) {
   // by id, not by reference: the session may be gone by the time the backup ends
   const uint64_t session_id = s.conn->id();
   const uint32_t request_id = f.request_id;
-  backup_->start(std::string(path), [this, session_id, request_id](const BackupResult& r) {
+  backup_->start(std::string(name), [this, session_id, request_id](const BackupResult& r) {
     Session* s = find_session(session_id);
     if (!s) {
       logs::net().debug("connection {} closed before its backup to {} ended", session_id, r.path);
@@ -106,7 +107,8 @@ void BrokerService::op_backup(Session& s, const protocol::Frame& f) {
       send_error(*s, request_id, backup_error_code(r), r.error);
       return;
     }
-    const nlohmann::json doc{{"path", r.path}, {"bytes", r.bytes}, {"millis", r.millis}};
+    const nlohmann::json doc{
+        {"name", r.name}, {"path", r.path}, {"bytes", r.bytes}, {"millis", r.millis}};
     protocol::encode_document_result(s->conn->out(), Opcode::kBackupResult, request_id, doc.dump());
     on_output(*s->conn);
   });

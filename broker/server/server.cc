@@ -94,9 +94,13 @@ Server::Server(ServerOptions options)
             : " under --fsync=always; under the configured policy it may have held confirmed "
               "writes of the loss window docs/architecture.md §4.3 describes");
   }
-  backup_ = std::make_unique<BackupRunner>(io_, *store_);
+  backup_ = std::make_unique<BackupRunner>(
+      io_, *store_,
+      options_.admin.backup_dir.empty() ? options_.data_dir + "/backups" : options_.admin.backup_dir);
+  auth_gate_ = std::make_unique<AuthGate>(io_, options_.auth_throttle);
   admin_state_.options = &options_;
   admin_state_.backup = backup_.get();
+  admin_state_.auth = auth_gate_.get();
   admin_state_.log_disk_bytes = [this] { return store_->disk_bytes(); };
   if (!options_.admin_listen.empty()) {
     admin_api_ = std::make_unique<admin::AdminApi>(admin_state_);
@@ -136,6 +140,7 @@ void Server::recover_in_background() {
   recovering_.emplace(io_.get_executor());
   service_ = std::make_unique<BrokerService>(io_, options_.service, system_now_ms, *store_);
   service_->set_backup_runner(backup_.get());
+  service_->set_auth_gate(auth_gate_.get());
   recovery_ = std::thread([this] {
     // recovery time covers replay and rebuilding the core, until the broker could serve
     const auto t0 = std::chrono::steady_clock::now();
@@ -275,6 +280,7 @@ void Server::stop() {
   acceptor_.close(ignored);
   signals_.cancel(ignored);
   if (admin_) admin_->stop();
+  auth_gate_->stop();  // answers held back by the auth throttle are dropped with their clients
   if (!admin_state_.service) return;  // still recovering: run() ends once recovery does
   service_->shutdown();
   grace_timer_.expires_after(std::chrono::milliseconds(options_.shutdown_grace_ms));

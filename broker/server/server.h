@@ -16,6 +16,8 @@
 #include "broker/server/accept_loop.h"
 #include "broker/server/admin/admin_api.h"
 #include "broker/server/admin/admin_listener.h"
+#include "broker/server/admin/admin_options.h"
+#include "broker/server/auth_gate.h"
 #include "broker/server/backup_runner.h"
 #include "broker/server/broker_service.h"
 #include "broker/server/health_options.h"
@@ -54,6 +56,10 @@ struct ServerOptions {
   ServiceOptions service;
   /// Tests only: the Env RocksDB does its file I/O through (tests/support/power_cut_fs.h).
   rocksdb::Env* test_log_env = nullptr;
+  /// The admin API's host names and the backup directory ([admin]).
+  admin::AdminOptions admin;
+  /// How authentication failures slow their address down, on both ports ([auth]).
+  AuthThrottleOptions auth_throttle;
 };
 
 /// Splits "host:port" or "[v6]:port"; false when malformed.
@@ -94,6 +100,7 @@ class Server {
   std::unique_ptr<AcceptLoop> accept_loop_;
   std::unique_ptr<BrokerService> service_;
   std::unique_ptr<BackupRunner> backup_;
+  std::unique_ptr<AuthGate> auth_gate_;  ///< both ports' auth failures; after io_, before admin
   admin::AdminState admin_state_;
   std::unique_ptr<admin::AdminApi> admin_api_;
   std::unique_ptr<admin::AdminListener> admin_;

@@ -1,6 +1,6 @@
 #pragma once
 // Server-level numbers for GET /metrics (per-queue ones live in the core's QueueMetrics):
-// connections, auth failures, and what the log writer reports per commit group.
+// connections (auth failures: AuthGate), and what the log writer reports per commit group.
 #include <cstdint>
 
 #include "broker/core/metrics.h"
@@ -21,7 +21,6 @@ struct ServerMetrics {
   uint64_t dispatches_refused_memory = 0;  ///< messages refused with MEMORY_LIMIT
   uint64_t memory_alarms = 0;              ///< times the memory alarm was raised
   uint64_t consumer_output_blocks = 0;     ///< times deliveries to a consumer stopped
-  uint64_t auth_failures = 0;              ///< wrong or missing tokens, both ports
   uint64_t protocol_errors = 0;            ///< connections closed for a 1xx error
   uint64_t log_commits = 0;                ///< commit groups written
   uint64_t log_records = 0;                ///< records in them

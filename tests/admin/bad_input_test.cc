@@ -26,7 +26,7 @@ TEST(AdminBadInput, BodyOverOneMebibyteIs413) {
   // refused from the announced length: the body need not be sent
   bool closed = false;
   const HttpReply r = http.send_raw(
-      "POST /schedules HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "POST /schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
       "Content-Length: 1048577\r\n\r\n{\"type\":",
       &closed);
   EXPECT_EQ(r.status, 413) << r.body;
@@ -35,7 +35,7 @@ TEST(AdminBadInput, BodyOverOneMebibyteIs413) {
 
   // a chunked body is held to the same limit, from the announced chunk size
   const HttpReply chunked = http.send_raw(
-      "POST /schedules HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "POST /schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
       "100001\r\n{\"type\":",
       &closed);
   EXPECT_EQ(chunked.status, 413) << chunked.body;
@@ -64,7 +64,7 @@ TEST(AdminBadInput, BytesThatAreNotHttpGet400OrAHangUp) {
   const std::vector<std::string> garbage = {
       "NOT HTTP AT ALL\r\n\r\n",
       std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03garbage\r\n\r\n", 22),
-      "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+      "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n",
       "GET /health HTTP/1.1\r\nNo colon here\r\n\r\n",
       std::string("\0\0\0\0\0\0\0\0\r\n\r\n", 12),
   };
@@ -127,7 +127,7 @@ TEST(AdminBadInput, BytesThatAreNotUtf8GetA4xxAndTheBrokerLives) {
     std::string request;
     int status;
   };
-  const std::string host = " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n\r\n";
+  const std::string host = " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\n\r\n";
   for (const Case& c : {
            // open routes: no token needed to send these
            Case{"GET /health?%FF=1" + host, 400},
@@ -137,7 +137,9 @@ TEST(AdminBadInput, BytesThatAreNotUtf8GetA4xxAndTheBrokerLives) {
            Case{"GET /messages/%FF" + host, 400},
            Case{"GET /status?%FF=1" + host, 400},
            Case{"GET /failed?since=%FF" + host, 400},
-           Case{"POST /queues/%FF/purge" + host, 404},
+           Case{"POST /queues/%FF/purge HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                "secret\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n",
+                404},
        }) {
     HttpClient http(broker.admin_port());
     const HttpReply r = http.send_raw(c.request);
@@ -175,7 +177,7 @@ TEST(AdminBadInput, A405ListsTheAllowedMethods) {
 TEST(AdminBadInput, AnAnswerToHeadHasNoBody) {
   BrokerProcess broker;
   RawSocket s(broker.admin_port());
-  s.send("HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  s.send("HEAD /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   bool closed = false;
   const std::string reply = s.read_until_close(5s, &closed);
   EXPECT_TRUE(closed);
@@ -197,16 +199,16 @@ TEST(AdminConnection, KeepAlivePipeliningAndConnectionClose) {
   }
   // pipelined requests are answered in order on the same connection
   const auto replies = http.send_raw_many(
-      "GET /ready HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /messages/abc HTTP/1.1\r\nHost: x\r\n\r\n",
+      "GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+      "GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+      "GET /messages/abc HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
       3);
   ASSERT_EQ(replies.size(), 3u);
   EXPECT_EQ(replies[0].status, 200);
   EXPECT_EQ(replies[1].status, 404);
   EXPECT_EQ(replies[2].status, 400);
   // the client can end the connection, in HTTP/1.1 and by default in HTTP/1.0
-  for (const char* req : {"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+  for (const char* req : {"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
                           "GET /health HTTP/1.0\r\n\r\n"}) {
     bool closed = false;
     const HttpReply r = http.send_raw(req, &closed);

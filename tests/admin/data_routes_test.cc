@@ -255,12 +255,13 @@ TEST(AdminPurge, ADeclaredQueueIsKnownBeforeItsFirstMessage) {
 
 TEST(AdminBackup, ABackupIsADataDirectoryAnotherBrokerCanStartFrom) {
   TempDir dir;
-  const std::string target = dir.path() + "/backup1";
+  const std::string backups = dir.path() + "/backups";
+  std::string target;
   std::vector<uint64_t> ids;
   uint64_t dead_id = 0;
   uint64_t schedule_id = 0;
   {
-    BrokerProcess broker;
+    BrokerProcess broker({"--backup-dir", backups});
     HttpClient http(broker.admin_port());
     auto c = connect_client(broker);
     for (int i = 0; i < 3; ++i) {
@@ -280,18 +281,23 @@ TEST(AdminBackup, ABackupIsADataDirectoryAnotherBrokerCanStartFrom) {
     const HttpReply s = http.post("/schedules", R"({"type": "Nightly", "cron": "0 3 * * *"})");
     ASSERT_EQ(s.status, 201) << s.body;
     schedule_id = s.json()["id"].get<uint64_t>();
-    const HttpReply r = http.post("/backup", json{{"path", target}}.dump());
+    const HttpReply r = http.post("/backup", json{{"name", "backup1"}}.dump());
     ASSERT_EQ(r.status, 200) << r.body;
+    target = backups + "/backup1";
+    EXPECT_EQ(r.json()["name"], "backup1");
     EXPECT_EQ(r.json()["path"], target);
     EXPECT_GT(r.json()["bytes"].get<uint64_t>(), 0u);
     EXPECT_TRUE(r.json()["millis"].is_number_unsigned());
+    // the backup directory was made for it, private to the broker's user
+    EXPECT_EQ(std::filesystem::status(backups).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_all);
     // work after the backup is not in it
     ASSERT_TRUE(c->dispatch({"After", "{}"}, DispatchOptions().with_queue("bq")).ok());
     ASSERT_EQ(http.post("/schedules", R"({"type": "After", "interval_ms": 60000})").status, 201);
 
-    const HttpReply again = http.post("/backup", json{{"path", target}}.dump());
-    EXPECT_EQ(again.status, 400) << "the target exists now: " << again.body;
-    EXPECT_EQ(again.json()["field"], "path");
+    const HttpReply again = http.post("/backup", json{{"name", "backup1"}}.dump());
+    EXPECT_EQ(again.status, 400) << "the name is taken now: " << again.body;
+    EXPECT_EQ(again.json()["field"], "name");
   }
   BrokerProcess restored({}, target);
   HttpClient http(restored.admin_port());
@@ -312,28 +318,69 @@ TEST(AdminBackup, ABackupIsADataDirectoryAnotherBrokerCanStartFrom) {
   }
 }
 
-TEST(AdminBackup, BadTargetsAre400) {
+TEST(AdminBackup, ByDefaultBackupsGoInsideTheDataDirectory) {
   BrokerProcess broker;
   HttpClient http(broker.admin_port());
+  const HttpReply r = http.post("/backup", R"({"name": "first"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string dir =
+      std::filesystem::absolute(broker.data_dir()).lexically_normal().string() + "/backups";
+  EXPECT_EQ(r.json()["path"], dir + "/first");
+  EXPECT_TRUE(std::filesystem::is_directory(dir + "/first/log"));
+}
+
+// Before: POST /backup wrote wherever it was told ("..", symlinks, /dev/shm, names with
+// newlines). Now anything but a new plain name inside the backup directory is a 400 naming the
+// problem, and nothing is written anywhere.
+TEST(AdminBackup, AnythingButANewNameIsA400AndWritesNothing) {
   TempDir dir;
+  const std::string backups = dir.path() + "/backups";
+  const std::string outside = dir.path() + "/outside";
+  std::filesystem::create_directories(backups);
+  std::filesystem::create_directories(outside);
+  // a symlink in the way, pointing out of the backup directory (and a dangling one)
+  std::filesystem::create_directory_symlink(outside, backups + "/link");
+  std::filesystem::create_symlink(outside + "/nothing-here", backups + "/dangling");
+  std::filesystem::create_directories(backups + "/taken");
+  BrokerProcess broker({"--backup-dir", backups});
+  HttpClient http(broker.admin_port());
   struct Bad {
-    std::string body;
+    json body;
     std::string field;
+    std::string says;
   };
   for (const Bad& bad : {
-           Bad{json{{"path", "relative/dir"}}.dump(), "path"},
-           Bad{json{{"path", dir.path()}}.dump(), "path"},  // exists
-           Bad{json{{"path", dir.path() + "/no/such/parent"}}.dump(), "path"},
-           Bad{json{{"path", dir.path() + "/b"}, {"compress", true}}.dump(), "compress"},
-           Bad{"{}", "path"},
-           Bad{json{{"path", 42}}.dump(), "path"},
-           Bad{"nope", "body"},
+           Bad{{{"name", "../outside/x"}}, "name", "may not start with '.'"},
+           Bad{{{"name", ".."}}, "name", "may not start with '.'"},
+           Bad{{{"name", "a/../../outside/x"}}, "name", "'/' is not allowed"},
+           Bad{{{"name", outside + "/abs"}}, "name", "'/' is not allowed"},
+           Bad{{{"name", "/dev/shm/symphony-backup"}}, "name", "'/' is not allowed"},
+           Bad{{{"name", "new\nline"}}, "name", "byte 0x0A is not allowed"},
+           Bad{{{"name", std::string("nul\0byte", 8)}}, "name", "byte 0x00 is not allowed"},
+           Bad{{{"name", ""}}, "name", "give the backup a name"},
+           Bad{{{"name", std::string(129, 'n')}}, "name", "at most 128 characters"},
+           Bad{{{"name", "link"}}, "name", "exists already in the backup directory (a symlink)"},
+           Bad{{{"name", "dangling"}}, "name", "(a symlink)"},
+           Bad{{{"name", "taken"}}, "name", "exists already"},
+           Bad{{{"path", outside + "/old-style"}}, "path", "takes {\"name\": NAME}"},
+           Bad{{{"name", "ok"}, {"compress", true}}, "compress", "unknown key"},
+           Bad{json::object(), "name", "is required"},
+           Bad{{{"name", 42}}, "name", "is required"},
        }) {
-    const HttpReply r = http.post("/backup", bad.body);
-    EXPECT_EQ(r.status, 400) << bad.body << ": " << r.body;
-    EXPECT_EQ(r.json()["field"], bad.field) << bad.body << ": " << r.body;
+    const HttpReply r = http.post("/backup", bad.body.dump());
+    EXPECT_EQ(r.status, 400) << bad.body.dump() << ": " << r.body;
+    EXPECT_EQ(r.json()["field"], bad.field) << bad.body.dump() << ": " << r.body;
+    EXPECT_NE(r.json()["message"].get<std::string>().find(bad.says), std::string::npos)
+        << bad.body.dump() << ": " << r.body;
   }
-  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/b")) << "a refused backup wrote nothing";
+  EXPECT_EQ(http.post("/backup", "nope").json()["field"], "body");
+  EXPECT_TRUE(std::filesystem::is_empty(outside)) << "a refused backup wrote nothing outside";
+  EXPECT_FALSE(std::filesystem::exists("/dev/shm/symphony-backup"));
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(backups)) ++entries;
+  EXPECT_EQ(entries, 3u) << "only link, dangling and taken";
+  // and the broker still takes a good one
+  EXPECT_EQ(http.post("/backup", R"({"name": "good.1"})").status, 200);
 }
 
 }  // namespace

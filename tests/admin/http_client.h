@@ -65,7 +65,10 @@ class HttpClient {
     req.set(http::field::host, "127.0.0.1");
     req.keep_alive(true);
     for (const auto& [k, v] : headers) req.set(k, v);
-    if (!body.empty() && req.find(http::field::content_type) == req.end()) {
+    // a change needs the JSON type even without a body (the broker's cross-site guard)
+    const bool safe = verb == http::verb::get || verb == http::verb::head ||
+                      verb == http::verb::options;
+    if ((!body.empty() || !safe) && req.find(http::field::content_type) == req.end()) {
       req.set(http::field::content_type, "application/json");
     }
     req.body() = body;

@@ -49,16 +49,20 @@ std::optional<json> find_entry(const std::vector<json>& entries, const std::stri
 }
 
 TEST(AdminLogging, JsonFormatEscapesAndCarriesTheAccessLog) {
-  TempDir dir;
-  // a backup target whose name holds a quote and a newline: the storage log names it
-  const std::string target = dir.path() + "/we\"ird\nname";
+  // a client name holding a quote and a newline: the net log names it at debug level
+  const std::string weird = "we\"ird\nname";
   BrokerProcess broker({"--log-format", "json", "--log-level", "debug"});
   HttpClient http(broker.admin_port());
   ASSERT_EQ(http.get("/health").status, 200);
   ASSERT_EQ(http.get("/no%22such%0Apath").status, 404);
-  const HttpReply backup = http.post("/backup", json{{"path", target}}.dump());
+  const HttpReply backup = http.post("/backup", json{{"name", "logged"}}.dump());
   ASSERT_EQ(backup.status, 200) << backup.body;
-  ASSERT_TRUE(connect_client(broker)->dispatch({"Logged", "{}"}).ok());
+  {
+    client::ClientOptions o;
+    o.port = broker.port();
+    o.client_name = weird;
+    ASSERT_TRUE(client::Client::connect(o)->dispatch({"Logged", "{}"}).ok());
+  }
   ASSERT_EQ(broker.terminate(), 0);
 
   const std::string log = broker.log();
@@ -72,8 +76,11 @@ TEST(AdminLogging, JsonFormatEscapesAndCarriesTheAccessLog) {
   EXPECT_TRUE(quoted.has_value()) << log;
   const auto started = find_entry(entries, "storage", "info", {"backup to ", " started"});
   ASSERT_TRUE(started.has_value()) << log;
-  EXPECT_EQ((*started)["msg"], "backup to " + target + " started")
-      << "the quote and the newline survive the JSON round trip";
+  EXPECT_EQ((*started)["msg"], "backup to " + backup.json()["path"].get<std::string>() + " started");
+  const auto hello = find_entry(entries, "net", "debug", {"HELLO from '"});
+  ASSERT_TRUE(hello.has_value()) << log;
+  EXPECT_NE((*hello)["msg"].get<std::string>().find("'" + weird + "'"), std::string::npos)
+      << "the quote and the newline survive the JSON round trip: " << (*hello)["msg"];
   EXPECT_TRUE(find_entry(entries, "server", "info", {"listening"}).has_value()) << log;
   EXPECT_TRUE(find_entry(entries, "server", "info", {"stopped"}).has_value()) << log;
 }
@@ -97,17 +104,29 @@ TEST(AdminLogging, AccessLogIsAtDebugLevelOnly) {
   EXPECT_TRUE(found) << verbose.log();
 }
 
-TEST(AdminLogging, AuthFailuresAreLoggedWithoutTheToken) {
+TEST(AdminLogging, AuthFailuresAreLoggedWithAddressAndReasonButNotTheTokenAndCounted) {
   BrokerProcess broker({"--auth-token", "topsecret", "--log-format", "json"});
   HttpClient http(broker.admin_port());
   ASSERT_EQ(http.get("/status", bearer("guess-one")).status, 401);
+  ASSERT_EQ(http.get("/status", {{"Authorization", "Basic guess-three"}}).status, 401);
   EXPECT_THROW(connect_client(broker, "guess-two"), client::ClientError);
+  EXPECT_THROW(connect_client(broker, ""), client::ClientError);
+  // both doors count, in the same counter
+  EXPECT_EQ(sample(scrape(http, bearer("topsecret")), "symphony_auth_failures_total"), 4);
   ASSERT_EQ(broker.terminate(), 0);
   const std::string log = broker.log();
   const auto entries = json_log(log);
-  EXPECT_TRUE(find_entry(entries, "admin", "info", {"GET /status", "bearer"}).has_value()) << log;
-  EXPECT_TRUE(find_entry(entries, "net", "info", {"AUTH_FAILED"}).has_value()) << log;
-  for (const char* secret : {"topsecret", "guess-one", "guess-two"}) {
+  for (const auto& [logger, parts] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"admin", {"auth failure from 127.0.0.1:", "(admin API): wrong token"}},
+           {"admin", {"auth failure from 127.0.0.1:", "(admin API): Authorization is not Bearer"}},
+           {"net", {"auth failure from 127.0.0.1:", "(HELLO): wrong token"}},
+           {"net", {"auth failure from 127.0.0.1:", "(HELLO): no token"}},
+       }) {
+    EXPECT_TRUE(find_entry(entries, logger, "warning", parts).has_value())
+        << logger << ": " << parts[1] << "\n"
+        << log;
+  }
+  for (const char* secret : {"topsecret", "guess-one", "guess-two", "guess-three"}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " leaked into the log:\n" << log;
   }
 }
@@ -127,13 +146,14 @@ TEST(AdminLogging, BytesThatAreNotUtf8KeepEveryLineValidJson) {
   BrokerProcess broker({"--auth-token", "secret", "--log-format", "json"});
   HttpClient http(broker.admin_port());
   // refused for want of a token: logged at info with the raw target
-  const HttpReply r = http.send_raw("GET /status?x=\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n");
+  const HttpReply r = http.send_raw("GET /status?x=\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   EXPECT_EQ(r.status, 401);
   ASSERT_EQ(broker.terminate(), 0);
   const std::string log = broker.log();
   const auto entries = json_log(log);
   EXPECT_EQ(entries.size(), text_lines(log).size()) << log;
-  EXPECT_TRUE(find_entry(entries, "admin", "info", {"bearer token"}).has_value()) << log;
+  EXPECT_TRUE(find_entry(entries, "admin", "warning", {"no Authorization header"}).has_value())
+      << log;
 }
 
 TEST(AdminShutdown, SigtermDrainsWithAnAdminKeepAliveConnectionOpen) {

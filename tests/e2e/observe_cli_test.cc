@@ -188,11 +188,12 @@ TEST(ObserveCliE2E, MetricsAreTheAdminApiText) {
 }
 
 TEST(ObserveCliE2E, BackupIsADataDirectoryAnotherBrokerServes) {
-  TempDir target_parent;
-  const std::string target = target_parent.path() + "/backup-1";
+  TempDir backups;
+  const std::string target = backups.path() + "/backup-1";
   std::map<uint64_t, int> pending;  // id -> the "n" of its payload
   {
-    ConfiguredBroker b(kSmallDiskThreshold);
+    ConfiguredBroker b(std::string(kSmallDiskThreshold) + "[admin]\nbackup_dir = \"" +
+                       backups.path() + "\"\n");
     auto c = connect_client(b.broker);
     for (int i = 0; i < 4; ++i) {
       auto r = c->dispatch({"Job", json{{"n", i}}.dump()}, DispatchOptions().with_queue("jobs"));
@@ -206,16 +207,17 @@ TEST(ObserveCliE2E, BackupIsADataDirectoryAnotherBrokerServes) {
     pending.erase(d[0].id);
     c->credit(0);
 
-    const CliResult r = run_cli(b.broker, {"backup", target, "--json"});
+    const CliResult r = run_cli(b.broker, {"backup", "backup-1", "--json"});
     ASSERT_EQ(r.code, 0) << r.err;
     const json doc = parse_or_fail(r.out);
+    EXPECT_EQ(doc["name"], "backup-1");
     EXPECT_EQ(doc["path"], target);
     EXPECT_GT(doc["bytes"].get<uint64_t>(), 0u);
     EXPECT_TRUE(doc["millis"].is_number_unsigned());
     EXPECT_TRUE(std::filesystem::is_directory(target + "/log"));
 
     // readable form, and a second backup (the runner is free again)
-    const CliResult text = run_cli(b.broker, {"backup", target + "-2"});
+    const CliResult text = run_cli(b.broker, {"backup", "backup-1-2"});
     ASSERT_EQ(text.code, 0) << text.err;
     EXPECT_NE(text.out.find("backup written to " + target + "-2"), std::string::npos) << text.out;
   }  // the first broker stops: the copy must not need it
@@ -237,23 +239,32 @@ TEST(ObserveCliE2E, BackupIsADataDirectoryAnotherBrokerServes) {
   EXPECT_TRUE(pending.empty());
 }
 
-TEST(ObserveCliE2E, BackupBadPathsAreClearErrors) {
+// The BACKUP frame takes a name, as POST /backup does: a path, "..", a newline or a name that
+// is taken is INVALID_ARGUMENT naming the problem, and nothing is written.
+TEST(ObserveCliE2E, BackupBadNamesAreClearErrors) {
   TempDir dir;
-  BrokerProcess broker;
+  const std::string backups = dir.path() + "/backups";
+  std::filesystem::create_directories(backups + "/taken");
+  std::filesystem::create_directory_symlink(dir.path(), backups + "/link");
+  BrokerProcess broker({"--backup-dir", backups});
   struct Case {
-    std::string path;
+    std::string name;
     std::string says;
   };
-  for (const Case& k :
-       {Case{"relative/dir", "must be an absolute path"}, Case{dir.path(), "exists already"},
-        Case{dir.path() + "/no/such/parent", "does not exist"}}) {
-    const CliResult r = run_cli(broker, {"backup", k.path});
-    EXPECT_EQ(r.code, 2) << k.path << ": " << r.out;
+  for (const Case& k : {Case{"relative/dir", "'/' is not allowed"},
+                        Case{dir.path() + "/abs", "'/' is not allowed"},
+                        Case{"..", "may not start with '.'"},
+                        Case{"two\nlines", "byte 0x0A is not allowed"},
+                        Case{"taken", "exists already"},
+                        Case{"link", "(a symlink)"}}) {
+    const CliResult r = run_cli(broker, {"backup", k.name});
+    EXPECT_EQ(r.code, 2) << k.name << ": " << r.out;
     EXPECT_TRUE(r.out.empty()) << r.out;
     EXPECT_NE(r.err.find("INVALID_ARGUMENT"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(k.says), std::string::npos) << r.err;
   }
-  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/no"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/abs"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/log")) << "nothing through the symlink";
   EXPECT_EQ(run_cli(broker, {"health", "--json"}).code, 0) << "the broker still serves";
 }
 
@@ -262,19 +273,19 @@ TEST(ObserveCliE2E, BackupBadPathsAreClearErrors) {
 TEST(ObserveCliE2E, BackupOutlivesItsConnection) {
   TempDir dir;
   const std::string target = dir.path() + "/orphan";
-  BrokerProcess broker;
+  BrokerProcess broker({"--backup-dir", dir.path()});
   {
     RawSocket s(broker.port());
     std::string frames;
     protocol::encode_hello(frames, 1, {protocol::kProtocolVersion, "observe-test", ""});
-    protocol::encode_backup(frames, 2, target);
+    protocol::encode_backup(frames, 2, "orphan");
     s.send(frames);
   }  // closed at once, before the checkpoint can have answered
   ASSERT_TRUE(wait_until([&] {
     return broker.log().find("backup to " + target + " done") != std::string::npos;
   })) << broker.log();
   EXPECT_TRUE(std::filesystem::is_directory(target + "/log"));
-  const CliResult again = run_cli(broker, {"backup", target + "-next", "--json"});
+  const CliResult again = run_cli(broker, {"backup", "orphan-next", "--json"});
   EXPECT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(parse_or_fail(again.out)["path"], target + "-next");
 }

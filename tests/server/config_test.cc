@@ -4,10 +4,13 @@
 #include "broker/server/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <map>
 #include <string>
 #include <string_view>
+
+#include "tests/support/temp_dir.h"
 
 namespace symphony::server {
 namespace {
@@ -44,6 +47,14 @@ shutdown_grace_ms = 2500
 cert = "/etc/symphony/cert.pem"
 key = "/etc/symphony/key.pem"
 client_ca = "/etc/symphony/ca.pem"
+
+[auth]
+failures_before_delay = 5
+max_delay_ms = 2000
+
+[admin]
+allowed_hosts = ["Broker.Internal", "symphony"]
+backup_dir = "/srv/symphony-backups"
 
 [health]
 min_free_disk_mb = 2048
@@ -120,6 +131,11 @@ void expect_same_config(const BrokerConfig& a, const BrokerConfig& b) {
   EXPECT_EQ(x.listen, y.listen);
   EXPECT_EQ(x.admin_listen, y.admin_listen);
   EXPECT_EQ(x.insecure, y.insecure);
+  EXPECT_EQ(x.admin.allowed_hosts, y.admin.allowed_hosts);
+  EXPECT_EQ(x.admin.backup_dir, y.admin.backup_dir);
+  EXPECT_EQ(x.auth_throttle.free_failures, y.auth_throttle.free_failures);
+  EXPECT_EQ(x.auth_throttle.max_delay, y.auth_throttle.max_delay);
+  EXPECT_EQ(a.auth_token_file, b.auth_token_file);
   EXPECT_EQ(a.log_format, b.log_format);
   EXPECT_EQ(x.tls.cert_file, y.tls.cert_file);
   EXPECT_EQ(x.tls.key_file, y.tls.key_file);
@@ -214,6 +230,10 @@ TEST_F(ConfigTest, EverySectionIsApplied) {
   EXPECT_EQ(so.listen, "0.0.0.0:7500");
   EXPECT_EQ(so.admin_listen, "0.0.0.0:7501");
   EXPECT_TRUE(so.insecure);
+  EXPECT_EQ(so.auth_throttle.free_failures, 5u);
+  EXPECT_EQ(so.auth_throttle.max_delay, std::chrono::milliseconds(2000));
+  EXPECT_EQ(so.admin.allowed_hosts, (std::vector<std::string>{"Broker.Internal", "symphony"}));
+  EXPECT_EQ(so.admin.backup_dir, "/srv/symphony-backups");
   EXPECT_EQ(cfg.log_format, "json");
   EXPECT_EQ(so.tls.cert_file, "/etc/symphony/cert.pem");
   EXPECT_EQ(so.tls.key_file, "/etc/symphony/key.pem");
@@ -567,6 +587,118 @@ TEST_F(ConfigTest, FinalizeRejectsMaxDelayBelowDelay) {
   ASSERT_TRUE(apply_env(fake_env({{"SYMPHONY_RETRY_DELAY", "3000"}}), e, error)) << error;
   error = finalize_error(e);
   EXPECT_TRUE(starts_with(error, "retry.EmailMessage.max_delay_ms:")) << error;
+}
+
+TEST_F(ConfigTest, AllowedHostsAreLowerCasedNamesWithoutPorts) {
+  apply("[admin]\nallowed_hosts = [\"Broker.Internal\"]\n");
+  finalize();
+  EXPECT_EQ(cfg.server.admin.allowed_hosts, std::vector<std::string>{"broker.internal"});
+  for (const char* bad : {"broker.internal:7401", "a b", "", "*.example"}) {
+    BrokerConfig c;
+    c.server.admin.allowed_hosts = {bad};
+    const std::string e = finalize_error(c);
+    EXPECT_TRUE(starts_with(e, "admin.allowed_hosts:")) << bad << ": " << e;
+  }
+  EXPECT_TRUE(contains(toml_error("[admin]\nallowed_hosts = \"one\"\n"), "admin.allowed_hosts"));
+  EXPECT_TRUE(contains(toml_error("[admin]\nallowed_hosts = [1]\n"), "admin.allowed_hosts"));
+  EXPECT_TRUE(contains(toml_error("[admin]\nbackup_dir = 3\n"), "admin.backup_dir"));
+  EXPECT_TRUE(contains(toml_error("[admin]\nbackups = \"/x\"\n"), "admin.backups"));
+  EXPECT_TRUE(contains(toml_error("[auth]\nmax_delay_ms = 60001\n"), "auth.max_delay_ms"));
+  EXPECT_TRUE(contains(toml_error("[auth]\nfailures_before_delay = 0\n"),
+                       "auth.failures_before_delay"));
+}
+
+TEST_F(ConfigTest, AdminAndTokenFileVariables) {
+  std::string error;
+  ASSERT_TRUE(apply_env(fake_env({{"SYMPHONY_ADMIN_ALLOWED_HOSTS", "a.example, B.example,,"},
+                                  {"SYMPHONY_BACKUP_DIR", "/b"},
+                                  {"SYMPHONY_AUTH_TOKEN_FILE", "/run/secrets/tokens"}}),
+                        cfg, error))
+      << error;
+  EXPECT_EQ(cfg.server.admin.allowed_hosts, (std::vector<std::string>{"a.example", "B.example"}));
+  EXPECT_EQ(cfg.server.admin.backup_dir, "/b");
+  EXPECT_EQ(cfg.auth_token_file, "/run/secrets/tokens");
+}
+
+TEST_F(ConfigTest, TokenFileAddsItsTokensAndMustBePrivate) {
+  testing::TempDir dir;
+  const std::string file =
+      dir.write("tokens", "# rotated 2026-11-22\n  first-token  \n\nsecond-token\r\n");
+  ASSERT_EQ(::chmod(file.c_str(), 0600), 0);
+  apply("[auth]\ntokens = [\"inline\"]\ntoken_file = \"" + file + "\"\n");
+  finalize();
+  EXPECT_EQ(cfg.server.service.auth_tokens,
+            (std::vector<std::string>{"inline", "first-token", "second-token"}));
+  // --print-config names the file and redacts only the inline token
+  const std::string printed = to_toml(cfg);
+  EXPECT_TRUE(contains(printed, file)) << printed;
+  EXPECT_FALSE(contains(printed, "first-token")) << printed;
+  EXPECT_TRUE(contains(printed, "tokens = [ '<redacted>' ]") ||
+              contains(printed, "tokens = [ \"<redacted>\" ]"))
+      << printed;
+
+  // the group may read it (root:symphony 0640)
+  ASSERT_EQ(::chmod(file.c_str(), 0640), 0);
+  BrokerConfig group;
+  group.auth_token_file = file;
+  std::string error;
+  EXPECT_TRUE(finalize_config(group, error)) << error;
+  EXPECT_EQ(group.server.service.auth_tokens.size(), 2u);
+
+  struct Bad {
+    std::string path;
+    mode_t mode;
+    std::string says;
+  };
+  const std::string empty = dir.write("empty", "# nothing\n\n");
+  const std::string world_writable = dir.write("ww", "t\n");
+  for (const Bad& b : {Bad{file, 0644, "readable by other users (mode 0644)"},
+                       Bad{file, 0604, "readable by other users"},
+                       Bad{world_writable, 0602, "writable by other users"},
+                       Bad{empty, 0600, "holds no token"},
+                       Bad{dir.sub("missing"), 0, "cannot read"},
+                       Bad{dir.path(), 0, "not a regular file"}}) {
+    if (b.mode) {
+      ASSERT_EQ(::chmod(b.path.c_str(), b.mode), 0);
+    }
+    BrokerConfig c;
+    c.auth_token_file = b.path;
+    const std::string e = finalize_error(c);
+    EXPECT_TRUE(starts_with(e, "auth.token_file: ")) << e;
+    EXPECT_TRUE(contains(e, b.says)) << e;
+    EXPECT_TRUE(c.server.service.auth_tokens.empty());
+  }
+  // a token from the file lets a non-loopback address be served
+  BrokerConfig exposed;
+  ASSERT_EQ(::chmod(file.c_str(), 0600), 0);
+  exposed.server.listen = "0.0.0.0:7400";
+  exposed.auth_token_file = file;
+  EXPECT_TRUE(finalize_config(exposed, error)) << error;
+}
+
+TEST_F(ConfigTest, InsecureWarnsOnEveryStartSayingWhetherItIsInEffect) {
+  BrokerConfig plain;
+  EXPECT_EQ(insecure_warning(plain), "") << "no flag, no warning";
+
+  BrokerConfig idle;
+  idle.server.insecure = true;
+  std::string w = insecure_warning(idle);
+  EXPECT_TRUE(contains(w, "without an auth token on an address other than loopback")) << w;
+  EXPECT_TRUE(contains(w, "changes nothing now (both ports are on loopback)")) << w;
+
+  BrokerConfig exposed;
+  exposed.server.insecure = true;
+  exposed.server.listen = "0.0.0.0:7400";
+  exposed.server.admin_listen = "0.0.0.0:7401";
+  w = insecure_warning(exposed);
+  EXPECT_TRUE(contains(w, "WITHOUT AUTHENTICATION on 0.0.0.0:7400 and 0.0.0.0:7401 (admin API)"))
+      << w;
+  EXPECT_TRUE(contains(w, "purge queues")) << w;
+  EXPECT_TRUE(contains(w, "SYMPHONY_AUTH_TOKEN")) << w;
+
+  exposed.server.service.auth_tokens = {"t"};
+  w = insecure_warning(exposed);
+  EXPECT_TRUE(contains(w, "changes nothing now (auth tokens are set)")) << w;
 }
 
 // ---- to_toml ----

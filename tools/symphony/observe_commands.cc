@@ -1,4 +1,4 @@
-// symphony health | overview [--minutes N] | metrics | backup PATH: the admin API's /health,
+// symphony health | overview [--minutes N] | metrics | backup NAME: the admin API's /health,
 // /status, /metrics and /backup over the binary protocol. --json prints the broker's document
 // itself (the same one the HTTP route serves), on one line.
 //
@@ -114,12 +114,12 @@ int run_overview(client::Client& c, int minutes, bool as_json) {
   return 0;
 }
 
-int run_backup(client::Client& c, const std::string& path, bool as_json) {
-  const json doc = parse_document(c.backup(path), "backup result");
+int run_backup(client::Client& c, const std::string& name, bool as_json) {
+  const json doc = parse_document(c.backup(name), "backup result");
   if (as_json) {
     print_line(doc);
   } else {
-    print_text(fmt::format("backup written to {}: {} bytes in {} ms", doc.value("path", path),
+    print_text(fmt::format("backup written to {}: {} bytes in {} ms", doc.value("path", name),
                            doc.value("bytes", uint64_t{0}), doc.value("millis", uint64_t{0})));
   }
   return 0;
@@ -158,15 +158,16 @@ void add_observe_commands(CLI::App& app, Cli& cli) {
   });
 
   auto* backup = app.add_subcommand(
-      "backup", "Online backup into a new directory on the broker's machine (as POST /backup)");
-  auto path = std::make_shared<std::string>();
+      "backup", "Online backup into the broker's backup directory (as POST /backup)");
+  auto name = std::make_shared<std::string>();
   backup
-      ->add_option("path", *path,
-                   "Absolute path of the new directory; restore with symphonyd --data-dir PATH "
-                   "(raise --timeout-ms for a large log)")
+      ->add_option("name", *name,
+                   "Name of the new backup (letters, digits, '.', '_', '-'); it goes to "
+                   "BACKUP_DIR/NAME on the broker's machine (printed), restore with symphonyd "
+                   "--data-dir BACKUP_DIR/NAME (raise --timeout-ms for a large log)")
       ->required();
-  backup->callback([&cli, path] {
-    cli.run([&](client::Client& c) { return run_backup(c, *path, cli.json_output); });
+  backup->callback([&cli, name] {
+    cli.run([&](client::Client& c) { return run_backup(c, *name, cli.json_output); });
   });
 }
 

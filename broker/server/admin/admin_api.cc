@@ -7,6 +7,8 @@
 #include <cstdlib>
 
 #include "broker/server/admin/dashboard_page.h"
+#include "broker/server/admin/request_guard.h"
+#include "broker/server/auth_gate.h"
 #include "broker/server/auth_token.h"
 #include "broker/server/backup_runner.h"
 #include "broker/server/broker_service.h"
@@ -49,15 +51,17 @@ const std::vector<AdminApi::Route>& AdminApi::routes() {
   return table;
 }
 
-bool AdminApi::authorized(const HttpRequest& req) const {
+std::string_view AdminApi::token_problem(const HttpRequest& req) const {
   const auto& tokens = state_.options->service.auth_tokens;
-  if (tokens.empty()) return true;
+  if (tokens.empty()) return {};
   const auto it = req.find(http::field::authorization);
-  if (it == req.end()) return false;
+  if (it == req.end()) return "no Authorization header";
   const std::string_view value(it->value().data(), it->value().size());
   constexpr std::string_view kBearer = "Bearer ";
-  if (value.size() <= kBearer.size() || value.substr(0, kBearer.size()) != kBearer) return false;
-  return token_accepted(tokens, value.substr(kBearer.size()));
+  if (value.size() <= kBearer.size() || value.substr(0, kBearer.size()) != kBearer) {
+    return "Authorization is not Bearer TOKEN";
+  }
+  return token_accepted(tokens, value.substr(kBearer.size())) ? "" : "wrong token";
 }
 
 bool AdminApi::ready_or_503(const Call& c) {
@@ -80,6 +84,15 @@ void AdminApi::handle(HttpRequest&& req, const std::string& remote, Respond resp
     respond(std::move(res));
   };
   c->req = std::move(req);
+  auto refuse = [&](const Refusal& no) {
+    logs::admin().info("{}: {} {}: refused: {}", remote, method, target, no.message);
+    c->error(no.status, no.code, no.field, no.message);
+  };
+  // before anything else: a request naming another host is not ours (DNS rebinding)
+  if (auto no = check_host(c->req, state_.options->admin.allowed_hosts)) {
+    refuse(*no);
+    return;
+  }
   if (!parse_target(target, c->path, c->segments, c->query)) {
     c->bad_request("path", "the request target is not valid percent-encoding");
     return;
@@ -112,21 +125,39 @@ void AdminApi::handle(HttpRequest&& req, const std::string& remote, Respond resp
     }
     return;
   }
+  // cross-site requests, before the token: a page cannot spend its victim's auth failures
+  if (auto no = check_cross_site(c->req, state_.options->tls.enabled())) {
+    refuse(*no);
+    return;
+  }
   // the page itself and the load balancer's probes are open; the page asks for a token
   const bool open = match->handler == &AdminApi::dashboard || match->handler == &AdminApi::health ||
                     match->handler == &AdminApi::ready;
-  if (!open && !authorized(c->req)) {
-    if (state_.service) ++state_.service->mutable_metrics().auth_failures;
-    logs::admin().info("{}: {} {}: missing or wrong bearer token", remote, method, target);
-    c->extra_headers.emplace_back(http::field::www_authenticate, "Bearer");
-    c->close_after = true;
-    c->error(401, "auth_failed", "", "this endpoint needs Authorization: Bearer <token>");
+  if (open || state_.options->service.auth_tokens.empty() || !state_.auth) {
+    run(*match, c);
     return;
   }
-  if (match->needs_service && !ready_or_503(c)) return;
+  const std::string_view problem = token_problem(c->req);
+  // an address that failed before waits, whatever it sends now (AuthThrottle); the session reads
+  // no further request until this one is answered
+  state_.auth->admit({AuthDoor::kAdminApi, remote, problem.empty(), problem},
+                     [this, c, match, ok = problem.empty()] {
+                       if (ok) {
+                         run(*match, c);
+                         return;
+                       }
+                       c->extra_headers.emplace_back(http::field::www_authenticate, "Bearer");
+                       c->close_after = true;
+                       c->error(401, "auth_failed", "",
+                                "this endpoint needs Authorization: Bearer <token>");
+                     });
+}
+
+void AdminApi::run(const Route& route, const Call& c) {
+  if (route.needs_service && !ready_or_503(c)) return;
   // what changes state needs the log; a backup only reads it (and reports its own failure)
-  if (state_.service && state_.service->storage_failed() && method_as != V::get &&
-      match->handler != &AdminApi::backup) {
+  if (state_.service && state_.service->storage_failed() && route.method != V::get &&
+      route.handler != &AdminApi::backup) {
     const LogHealth& log = state_.service->log_health();
     std::string code(protocol::error_name(log.refusal()));
     for (char& ch : code) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -134,10 +165,11 @@ void AdminApi::handle(HttpRequest&& req, const std::string& remote, Respond resp
     return;
   }
   try {
-    (this->*match->handler)(c);
+    (this->*route.handler)(c);
   } catch (const std::exception& e) {
     // a handler bug must cost one request, never the broker
-    logs::admin().error("{} {}: {}", method, target, e.what());
+    logs::admin().error("{} {}: {}", std::string(c->req.method_string()),
+                        std::string(c->req.target()), e.what());
     c->error(500, "internal_error", "", "the request failed inside the broker; see its log");
   }
 }
@@ -190,26 +222,34 @@ void AdminApi::backup(const Call& c) {
   if (!c->only_params({})) return;
   auto body = c->body_object();
   if (!body) return;
+  if (body->contains("path")) {
+    c->bad_request("path",
+                   "POST /backup takes {\"name\": NAME}, not a path: backups go into the "
+                   "broker's backup directory ([admin] backup_dir), as BACKUP_DIR/NAME");
+    return;
+  }
   for (const auto& [k, v] : body->items()) {
-    if (k != "path") {
+    if (k != "name") {
       c->bad_request(k, fmt::format("unknown key '{}'", k));
       return;
     }
   }
-  if (!body->contains("path") || !(*body)["path"].is_string()) {
-    c->bad_request("path", "path (a string: a new directory on the broker's machine) is required");
+  if (!body->contains("name") || !(*body)["name"].is_string()) {
+    c->bad_request("name",
+                   "name (a string: the new backup's directory name inside the backup "
+                   "directory) is required");
     return;
   }
-  state_.backup->start((*body)["path"].get<std::string>(), [c](const BackupResult& r) {
+  state_.backup->start((*body)["name"].get<std::string>(), [c](const BackupResult& r) {
     if (!r.ok) {
       c->error(r.http_status,
                r.http_status == 409   ? "conflict"
                : r.http_status == 400 ? "bad_request"
                                       : "backup_failed",
-               r.http_status == 400 ? "path" : "", r.error);
+               r.http_status == 400 ? "name" : "", r.error);
       return;
     }
-    c->send_json(200, {{"path", r.path}, {"bytes", r.bytes}, {"millis", r.millis}});
+    c->send_json(200, {{"name", r.name}, {"path", r.path}, {"bytes", r.bytes}, {"millis", r.millis}});
   });
 }
 

@@ -15,6 +15,7 @@
 #include "broker/server/admin/http_types.h"
 
 namespace symphony::server {
+class AuthGate;
 class BrokerService;
 class BackupRunner;
 struct ServerOptions;
@@ -27,6 +28,7 @@ struct AdminState {
   const ServerOptions* options = nullptr;
   BrokerService* service = nullptr;  ///< null until recovery finished
   BackupRunner* backup = nullptr;
+  AuthGate* auth = nullptr;  ///< where token checks report (throttle, log, counter)
   std::function<uint64_t()> log_disk_bytes;
   bool draining = false;
 };
@@ -46,7 +48,10 @@ class AdminApi {
     bool needs_service;  ///< 503 while recovering
   };
   static const std::vector<Route>& routes();
-  bool authorized(const HttpRequest& req) const;
+  /// Why the request's bearer token is refused ("" when it is accepted).
+  std::string_view token_problem(const HttpRequest& req) const;
+  /// Runs the matched route (503 first while recovering, if it needs the service).
+  void run(const Route& route, const Call& c);
   /// Answers `c` with 503 while recovering; false then.
   bool ready_or_503(const Call& c);
 
