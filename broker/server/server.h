@@ -18,6 +18,7 @@
 #include "broker/server/backup_runner.h"
 #include "broker/server/broker_service.h"
 #include "broker/server/health_options.h"
+#include "broker/server/host_port.h"
 #include "wal/data_dir_lock.h"
 #include "wal/log_store.h"
 
@@ -51,9 +52,6 @@ struct ServerOptions {
   uint32_t shutdown_grace_ms = 5000;
   ServiceOptions service;
 };
-
-/// Splits "host:port" or "[v6]:port"; false when malformed.
-bool parse_host_port(const std::string& text, std::string& host, uint16_t& port);
 
 class Server {
  public:

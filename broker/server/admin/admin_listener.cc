@@ -158,7 +158,7 @@ class AdminSession final : public AdminSessionBase,
 }  // namespace
 
 AdminListener::AdminListener(asio::io_context& io, AdminApi& api)
-    : io_(io), api_(api), acceptor_(io) {}
+    : api_(api), acceptor_(io) {}
 
 void AdminListener::listen(const std::string& host_port) {
   std::string host;

@@ -42,7 +42,6 @@ class AdminListener {
  private:
   void do_accept();
 
-  boost::asio::io_context& io_;
   AdminApi& api_;
   boost::asio::ssl::context* tls_ = nullptr;
   boost::asio::ip::tcp::acceptor acceptor_;
