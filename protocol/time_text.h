@@ -16,6 +16,9 @@ inline constexpr size_t kIso8601MsMaxBytes = 40;
 size_t format_iso8601_ms_to(int64_t unix_ms, char* out);
 /// Unix milliseconds ("1763805600000") or ISO 8601 ("2026-11-22T10:00:00Z",
 /// "2026-11-22T10:00:00.5+01:00", "2026-11-22 10:00:00", "2026-11-22"; no zone means UTC).
+/// Exactly: YYYY-MM-DD, optionally followed by 'T' or ' ' and HH:MM:SS with an optional
+/// fraction of 1..9 digits (milliseconds from the first three) and an optional zone (Z, +HH, +HHMM or +HH:MM, or '-'); fields out of
+/// range (month 13, Feb 30, hour 24, second 60) are refused.
 bool parse_time_ms(const std::string& text, int64_t& unix_ms);
 
 }  // namespace symphony::protocol

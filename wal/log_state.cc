@@ -3,11 +3,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <type_traits>
 
 namespace symphony::wal {
 
 namespace {
+
+// The id counter must stay above every id the log used (next_id() = id + 1): the largest
+// uint64 would leave it nothing to hand out, and id + 1 would wrap to 0.
+constexpr uint64_t kLastUsableId = std::numeric_limits<uint64_t>::max() - 1;
+
+std::string out_of_range(uint64_t id) {
+  return fmt::format("id {} is out of range (ids go up to {})", id, kLastUsableId);
+}
 
 const char* state_name(RecoveredEnvelope::State s) {
   switch (s) {
@@ -73,6 +82,7 @@ std::string LogState::apply(const Record& record) {
       [&](const auto& r) -> std::string {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, EnvelopeRecord>) {
+          if (r.id > kLastUsableId) return out_of_range(r.id);
           if (r.id <= last_enqueued_ || r.id < base_id_) {
             return fmt::format("enqueued id {} is not new (last enqueued {}, base {})", r.id,
                                last_enqueued_, base_id_);
@@ -81,6 +91,7 @@ std::string LogState::apply(const Record& record) {
           last_enqueued_ = r.id;
           return set_from(r, false);
         } else if constexpr (std::is_same_v<T, SnapshotRecord>) {
+          if (r.id > kLastUsableId) return out_of_range(r.id);
           return set_from(r, true);
         } else if constexpr (std::is_same_v<T, QueuePurgedRecord>) {
           for (auto it = envelopes_.begin(); it != envelopes_.end();) {
@@ -99,6 +110,7 @@ std::string LogState::apply(const Record& record) {
           completions_[r.id] = {std::string(r.queue), r.completed_at_ms};
           return {};
         } else if constexpr (std::is_same_v<T, ScheduleSetRecord>) {
+          if (r.info.id > kLastUsableId) return out_of_range(r.info.id);
           schedules_[r.info.id] = r.info;
           next_id_ = std::max(next_id_, r.info.id + 1);  // schedules share the id counter
           return {};

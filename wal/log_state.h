@@ -21,7 +21,8 @@
 // Compaction deletes a prefix of the log, so records about ids below `base_id` (everything the
 // deleted groups enqueued) may refer to envelopes whose earlier history is gone: those are
 // skipped. Any other record that breaks the rules is illegal: apply() says why and changes
-// nothing.
+// nothing. So is an enqueue, snapshot or schedule with the id 2^64 - 1, which would leave the id
+// counter nothing above it to hand out.
 #include <algorithm>
 #include <cstdint>
 #include <map>

@@ -21,6 +21,7 @@
 #include "broker/server/backup_runner.h"
 #include "broker/server/broker_service.h"
 #include "broker/server/health_options.h"
+#include "broker/server/host_port.h"
 #include "wal/data_dir_lock.h"
 #include "wal/log_store.h"
 #include "wal/open_log.h"
@@ -61,9 +62,6 @@ struct ServerOptions {
   /// How authentication failures slow their address down, on both ports ([auth]).
   AuthThrottleOptions auth_throttle;
 };
-
-/// Splits "host:port" or "[v6]:port"; false when malformed.
-bool parse_host_port(const std::string& text, std::string& host, uint16_t& port);
 
 class Server {
  public:

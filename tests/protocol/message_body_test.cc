@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 
 #include "protocol/headers.h"
@@ -115,6 +116,18 @@ TEST(FormatIso8601Test, KnownInstants) {
   EXPECT_EQ(std::string_view(buf, format_iso8601_ms_to(1700000000123, buf)),
             "2023-11-14T22:13:20.123Z");
   EXPECT_EQ(format_iso8601_ms(-1), "1969-12-31T23:59:59.999Z");  // floors, not truncates
+}
+
+TEST(FormatIso8601Test, EveryInt64Formats) {
+  // found by tests/fuzz/time_text_fuzzer: date::year_month_day counts days in an int, which
+  // overflowed (undefined behaviour, then a wrong date) for times past the year ~5.8 million; a
+  // schedule's "at" or a log record can carry any int64
+  EXPECT_EQ(format_iso8601_ms(INT64_MAX), "292278994-08-17T07:12:55.807Z");
+  EXPECT_EQ(format_iso8601_ms(INT64_MIN), "-292275055-05-16T16:47:04.192Z");
+  // the first day whose count overflowed date's int arithmetic
+  EXPECT_EQ(format_iso8601_ms(int64_t{185'480'425'152'000'000}), "5879610-09-10T00:00:00.000Z");
+  char buf[kIso8601MsMaxBytes];
+  EXPECT_LE(format_iso8601_ms_to(INT64_MIN, buf), kIso8601MsMaxBytes);
 }
 
 }  // namespace

@@ -370,5 +370,23 @@ TEST_F(LogStateTest, NextIdIsTheMaxOfGroupHeadersAndIds) {
   EXPECT_EQ(state.next_id(), 501u);
 }
 
+TEST_F(LogStateTest, TheLargestIdIsIllegalBecauseNoIdWouldBeLeftAfterIt) {
+  // found by tests/fuzz/wal_replay_fuzzer: an enqueue of id 2^64 - 1 was accepted and next_id()
+  // stayed where it was (id + 1 wrapped to 0), so the broker would hand out ids the log had used
+  constexpr uint64_t kMax = UINT64_MAX;
+  ok(enqueue(5));
+  EXPECT_NE(illegal(enqueue(kMax)).find("out of range"), std::string::npos);
+  SnapshotRecord snap;
+  static_cast<EnvelopeRecord&>(snap) = enqueue(kMax);
+  EXPECT_NE(illegal(snap).find("out of range"), std::string::npos);
+  ScheduleSetRecord sched;
+  sched.info.id = kMax;
+  EXPECT_NE(illegal(sched).find("out of range"), std::string::npos);
+  EXPECT_EQ(state.next_id(), 6u);
+  // the id below it is the last one usable: the counter then stands at the largest value
+  ok(enqueue(kMax - 1));
+  EXPECT_EQ(state.next_id(), kMax);
+}
+
 }  // namespace
 }  // namespace symphony::wal

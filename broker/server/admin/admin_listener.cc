@@ -170,7 +170,7 @@ std::string busy_response() {
 }  // namespace
 
 AdminListener::AdminListener(asio::io_context& io, AdminApi& api)
-    : io_(io), api_(api), acceptor_(io) {}
+    : api_(api), acceptor_(io) {}
 
 AdminListener::~AdminListener() = default;
 

@@ -50,7 +50,6 @@ class AdminListener {
  private:
   void on_socket(boost::asio::ip::tcp::socket socket);
 
-  boost::asio::io_context& io_;
   AdminApi& api_;
   boost::asio::ssl::context* tls_ = nullptr;
   boost::asio::ip::tcp::acceptor acceptor_;

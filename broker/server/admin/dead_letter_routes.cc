@@ -96,49 +96,9 @@ void AdminApi::failed_retry_many(const Call& c) {
   if (!c->only_params({})) return;
   auto body = c->body_object();
   if (!body) return;
-  for (const auto& [k, v] : body->items()) {
-    static constexpr std::string_view kKeys[] = {"ids",         "all",   "queue", "type",
-                                                 "error_class", "since", "until", "dry_run"};
-    if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys)) {
-      c->bad_request(k, fmt::format("unknown key '{}'", k));
-      return;
-    }
-  }
-  bool dry = false;
-  if (body->contains("dry_run")) {
-    if (!(*body)["dry_run"].is_boolean()) {
-      c->bad_request("dry_run", "dry_run must be true or false");
-      return;
-    }
-    dry = (*body)["dry_run"].get<bool>();
-  }
   protocol::DeadLetterTarget target;
-  if (body->contains("ids")) {
-    const json& ids = (*body)["ids"];
-    if (!ids.is_array() || ids.empty() || ids.size() > 100000) {
-      c->bad_request("ids", "ids must be a list of 1..100000 message ids");
-      return;
-    }
-    for (const json& v : ids) {
-      if (!v.is_number_unsigned() || v.get<uint64_t>() == 0) {
-        c->bad_request("ids", "ids must be positive whole numbers");
-        return;
-      }
-      target.ids.push_back(v.get<uint64_t>());
-    }
-  } else {
-    auto filter = filter_from_json(*c, *body);
-    if (!filter) return;
-    const bool all = body->contains("all") && (*body)["all"] == true;
-    if (filter_is_empty(*filter) && !all) {
-      c->bad_request("body",
-                     "give ids, a filter (queue, type, error_class, since, until) or "
-                     "\"all\": true");
-      return;
-    }
-    target.by_filter = true;
-    target.filter = *filter;
-  }
+  bool dry = false;
+  if (!retry_request_from_json(*c, *body, target, dry)) return;
   BrokerService& svc = *state_.service;
   const auto r = svc.mutable_core().retry_dead(target, dry, svc.now());
   svc.after_durable([c, r, dry] { c->send_json(200, action_json(r, dry)); });
