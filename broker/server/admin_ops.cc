@@ -50,7 +50,7 @@ void BrokerService::op_hello(Session& s, const protocol::Frame& f) {
   const uint64_t id = s.conn->id();
   const uint32_t request_id = f.request_id;
   auth_gate_->admit({AuthDoor::kHello, s.conn->remote(), accepted,
-                     missing ? "no token" : "wrong token"},
+                     missing ? "no token" : "wrong token", missing},
                     [this, id, request_id, accepted, missing] {
                       Session* later = find_session(id);
                       if (!later || later->conn->closing()) return;

@@ -19,7 +19,9 @@ std::chrono::milliseconds AuthGate::admit(const AuthAttempt& attempt,
   const std::string_view door = attempt.door == AuthDoor::kHello ? "HELLO" : "admin API";
   const std::string address = throttle_key(attempt.remote);
   const auto now = std::chrono::steady_clock::now();
-  const auto delay = throttle_.attempt(address, attempt.accepted, now);
+  const bool guess = attempt.accepted || !attempt.token_missing;
+  const auto delay = guess ? throttle_.attempt(address, attempt.accepted, now)
+                           : std::chrono::milliseconds(0);
   if (!attempt.accepted) {
     ++failures_;
     // the remote is an address the socket reported, the reason one of the doors' fixed texts:

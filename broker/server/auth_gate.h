@@ -32,6 +32,10 @@ struct AuthAttempt {
   std::string_view remote;  ///< "address:port" of the client
   bool accepted = false;
   std::string_view reason;  ///< why not, e.g. "wrong token" (never the token itself)
+  /// No token at all: refused, logged and counted, but not a guess, so the throttle neither
+  /// counts it nor holds it back (a dashboard's first request has no token yet, and a 401 to
+  /// a request without one tells a guesser nothing).
+  bool token_missing = false;
 };
 
 class AuthGate {

@@ -225,13 +225,13 @@ TEST_F(ObservabilityTest, MetricsTextHasEveryFamilyWithExactValues) {
   ASSERT_EQ(nack(1, b, NackMode::kFatal).code, protocol::ErrorCode::kOk);
   deliver();  // c, into the credit a and b freed
   server::ServerMetrics sm;
-  sm.auth_failures = 3;
   sm.log_commit_seconds.observe(0.002);
   sm.log_group_records.observe(42);
   server::MetricsInputs in;
   in.core = &core();
   in.server = &sm;
   in.connections = 7;
+  in.auth_failures = 3;
   in.log_disk_bytes = 12345;
   in.ready = true;
   const std::string text = server::metrics_text(in);

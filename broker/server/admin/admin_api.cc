@@ -140,7 +140,8 @@ void AdminApi::handle(HttpRequest&& req, const std::string& remote, Respond resp
   const std::string_view problem = token_problem(c->req);
   // an address that failed before waits, whatever it sends now (AuthThrottle); the session reads
   // no further request until this one is answered
-  state_.auth->admit({AuthDoor::kAdminApi, remote, problem.empty(), problem},
+  const bool missing = c->req.find(http::field::authorization) == c->req.end();
+  state_.auth->admit({AuthDoor::kAdminApi, remote, problem.empty(), problem, missing},
                      [this, c, match, ok = problem.empty()] {
                        if (ok) {
                          run(*match, c);
