@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   g++ make cmake ninja-build pkg-config ccache clang-format
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer's runtime, and llvm's symbolizer for reports
+  clang libclang-rt-14-dev llvm-14
   # libraries (see docs/architecture.md, "Dependencies")
   libboost-dev librocksdb-dev libsimdjson-dev libspdlog-dev libfmt-dev
   libcli11-dev libtomlplusplus-dev libhowardhinnant-date-dev tzdata

@@ -87,6 +87,8 @@ class LogWriter {
     std::optional<uint64_t> drop;
   };
   void run();
+  /// Under kInterval: syncs the log when the interval since the first unsynced write is over.
+  void sync_if_due();
   void run_compactor();
   /// Moves pending_ into `batch` (under mu_).
   void take_pending(Batch& batch);

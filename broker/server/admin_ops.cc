@@ -49,23 +49,23 @@ void BrokerService::op_hello(Session& s, const protocol::Frame& f) {
   s.hello_pending = true;
   const uint64_t id = s.conn->id();
   const uint32_t request_id = f.request_id;
-  auth_gate_->admit({AuthDoor::kHello, s.conn->remote(), accepted,
-                     missing ? "no token" : "wrong token", missing},
-                    [this, id, request_id, accepted, missing] {
-                      Session* later = find_session(id);
-                      if (!later || later->conn->closing()) return;
-                      later->hello_pending = false;
-                      answer_hello(*later, request_id, accepted, missing);
-                    });
+  auth_gate_->admit(
+      {AuthDoor::kHello, s.conn->remote(), accepted, missing ? "no token" : "wrong token", missing},
+      [this, id, request_id, accepted, missing] {
+        Session* later = find_session(id);
+        if (!later || later->conn->closing()) return;
+        later->hello_pending = false;
+        answer_hello(*later, request_id, accepted, missing);
+      });
 }
 
 void BrokerService::answer_hello(Session& s, uint32_t request_id, bool accepted,
                                  bool token_missing) {
   if (!accepted) {
     // the gate logged the failure with its address; send_error would log it a second time
-    protocol::encode_error(s.conn->out(), request_id, ErrorCode::kAuthFailed,
-                           token_missing ? "this server requires an auth token"
-                                         : "the auth token is not valid");
+    protocol::encode_error(
+        s.conn->out(), request_id, ErrorCode::kAuthFailed,
+        token_missing ? "this server requires an auth token" : "the auth token is not valid");
     on_output(*s.conn);
     s.conn->close_after_flush();
     return;

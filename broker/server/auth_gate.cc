@@ -20,15 +20,16 @@ std::chrono::milliseconds AuthGate::admit(const AuthAttempt& attempt,
   const std::string address = throttle_key(attempt.remote);
   const auto now = std::chrono::steady_clock::now();
   const bool guess = attempt.accepted || !attempt.token_missing;
-  const auto delay = guess ? throttle_.attempt(address, attempt.accepted, now)
-                           : std::chrono::milliseconds(0);
+  const auto delay =
+      guess ? throttle_.attempt(address, attempt.accepted, now) : std::chrono::milliseconds(0);
   if (!attempt.accepted) {
     ++failures_;
     // the remote is an address the socket reported, the reason one of the doors' fixed texts:
     // nothing the client wrote reaches this line
     std::string slowed;
     if (throttle_.enabled()) {
-      slowed = fmt::format("; {} recent failures from {}", throttle_.failures(address, now), address);
+      slowed =
+          fmt::format("; {} recent failures from {}", throttle_.failures(address, now), address);
       if (delay.count() > 0) slowed += fmt::format("; answer delayed {} ms", delay.count());
     }
     log.warn("auth failure from {} ({}): {}{}", attempt.remote, door, attempt.reason, slowed);
@@ -44,12 +45,11 @@ std::chrono::milliseconds AuthGate::admit(const AuthAttempt& attempt,
   ++throttled_;
   const uint64_t id = next_timer_++;
   auto timer = std::make_unique<boost::asio::steady_timer>(io_, delay);
-  timer->async_wait(
-      [this, id, answer = std::move(answer)](const boost::system::error_code& ec) {
-        if (ec) return;  // stop(): the answer is dropped with its connection
-        timers_.erase(id);
-        answer();
-      });
+  timer->async_wait([this, id, answer = std::move(answer)](const boost::system::error_code& ec) {
+    if (ec) return;  // stop(): the answer is dropped with its connection
+    timers_.erase(id);
+    answer();
+  });
   timers_.emplace(id, std::move(timer));
   return delay;
 }

@@ -12,7 +12,8 @@
 // 4 s for every later one. Every attempt from a slowed address waits, a right token too:
 // otherwise a missing quick WELCOME would tell a wrong guess as fast as an answer would. A right
 // token forgets the address (its next attempt is answered at once). An address with no failure
-// for `window` starts afresh.
+// for `window` starts afresh. AuthGate does not count an attempt with no token at all here: it
+// guesses nothing.
 //
 // Memory is bounded: at most max_addresses addresses are tracked; a new one evicts the one
 // whose last failure is oldest. IPv6 addresses count per /64 (what one host usually holds), so

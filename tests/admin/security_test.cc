@@ -94,21 +94,23 @@ TEST(AdminCrossSite, ABrowserOnAnotherOriginChangesNothing) {
   EXPECT_FALSE(std::filesystem::exists(broker.data_dir() + "/backups/stolen"));
 
   // another site may link to the dashboard, but not load the API from its page
-  EXPECT_EQ(http.send_raw(raw_request("GET", "/", {host, "Sec-Fetch-Site: cross-site",
-                                                   "Sec-Fetch-Mode: navigate"}))
-                .status,
-            200);
-  EXPECT_EQ(http.send_raw(raw_request("GET", "/status", {host, "Sec-Fetch-Site: cross-site",
-                                                         "Sec-Fetch-Mode: no-cors"}))
-                .status,
-            403);
+  EXPECT_EQ(
+      http.send_raw(raw_request("GET", "/",
+                                {host, "Sec-Fetch-Site: cross-site", "Sec-Fetch-Mode: navigate"}))
+          .status,
+      200);
+  EXPECT_EQ(
+      http.send_raw(raw_request("GET", "/status",
+                                {host, "Sec-Fetch-Site: cross-site", "Sec-Fetch-Mode: no-cors"}))
+          .status,
+      403);
 
   // the broker's own page (same origin, JSON) and curl-like clients (no Origin) still work
-  const HttpReply own = http.send_raw(raw_request(
-      "POST", "/schedules",
-      {host, "Origin: http://127.0.0.1:" + std::to_string(broker.admin_port()),
-       "Sec-Fetch-Site: same-origin", "Content-Type: application/json; charset=utf-8"},
-      schedule));
+  const HttpReply own = http.send_raw(
+      raw_request("POST", "/schedules",
+                  {host, "Origin: http://127.0.0.1:" + std::to_string(broker.admin_port()),
+                   "Sec-Fetch-Site: same-origin", "Content-Type: application/json; charset=utf-8"},
+                  schedule));
   EXPECT_EQ(own.status, 201) << own.body;
   EXPECT_EQ(http.post("/queues/kept/purge").status, 200) << "HttpClient sends the JSON type";
   EXPECT_EQ(schedule_count(http), 1u);
@@ -143,9 +145,9 @@ TEST(AdminCrossSite, DnsRebindingIsRefusedByTheHostHeader) {
   // a name the operator lists is served; others still are not
   BrokerProcess named({"--admin-allowed-host", "broker.internal"});
   HttpClient n(named.admin_port());
-  EXPECT_EQ(n.get("/status", {{"Host", "broker.internal:" + std::to_string(named.admin_port())}})
-                .status,
-            200);
+  EXPECT_EQ(
+      n.get("/status", {{"Host", "broker.internal:" + std::to_string(named.admin_port())}}).status,
+      200);
   EXPECT_EQ(n.get("/status", {{"Host", "evil.example"}}).status, 421);
   ConfiguredBroker toml("[admin]\nallowed_hosts = [\"Symphony.Lan\"]\n");
   HttpClient t(toml.broker.admin_port());
@@ -280,8 +282,7 @@ TEST(AdminAuthThrottle, RepeatedWrongHellosFromOneAddressAreAnsweredSlower) {
   EXPECT_EQ(http.get("/status").status, 401);
   lines = auth_failure_lines(broker.log());
   ASSERT_EQ(lines.size(), 11u);
-  EXPECT_NE(lines[10].find("(admin API): no Authorization header"), std::string::npos)
-      << lines[10];
+  EXPECT_NE(lines[10].find("(admin API): no Authorization header"), std::string::npos) << lines[10];
   EXPECT_EQ(lines[10].find("delayed"), std::string::npos) << lines[10];
 
   // while an answer is held, the connection can do nothing else: a pipelined frame ends it

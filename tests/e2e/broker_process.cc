@@ -54,7 +54,12 @@ std::string BrokerProcess::cli_path() {
   return SYMPHONY_CLI_PATH;
 }
 
-BrokerProcess::BrokerProcess(std::vector<std::string> extra_args, std::string data_dir) {
+BrokerProcess::BrokerProcess(std::vector<std::string> extra_args, std::string data_dir)
+    : BrokerProcess(std::move(extra_args), std::move(data_dir), symphonyd_path()) {}
+
+BrokerProcess::BrokerProcess(std::vector<std::string> extra_args, std::string data_dir,
+                             std::string binary)
+    : binary_(std::move(binary)) {
   work_dir_ = make_temp_dir("symphony-test-");
   if (data_dir.empty()) {
     data_dir_ = work_dir_ + "/data";
@@ -74,8 +79,8 @@ BrokerProcess::BrokerProcess(std::vector<std::string> extra_args, std::string da
 void BrokerProcess::start(const std::vector<std::string>& extra_args) {
   const std::string port_file = work_dir_ + "/port";
   const std::string admin_port_file = work_dir_ + "/admin_port";
-  std::vector<std::string> argv{symphonyd_path(), "--listen",    "127.0.0.1:0", "--data-dir",
-                                data_dir_,        "--port-file", port_file};
+  std::vector<std::string> argv{binary_,   "--listen",    "127.0.0.1:0", "--data-dir",
+                                data_dir_, "--port-file", port_file};
   // an ephemeral admin port too, so that brokers of parallel tests do not collide on 7401
   if (std::find(extra_args.begin(), extra_args.end(), "--admin-listen") == extra_args.end()) {
     argv.insert(argv.end(), {"--admin-listen", "127.0.0.1:0"});

@@ -15,6 +15,8 @@ class BrokerProcess {
  public:
   /// Starts symphonyd with `extra_args`; reuses `data_dir` when given (for restarts).
   explicit BrokerProcess(std::vector<std::string> extra_args = {}, std::string data_dir = "");
+  /// The same with another build of the daemon (a test build that takes symphonyd's options).
+  BrokerProcess(std::vector<std::string> extra_args, std::string data_dir, std::string binary);
   ~BrokerProcess();
   BrokerProcess(const BrokerProcess&) = delete;
   BrokerProcess& operator=(const BrokerProcess&) = delete;
@@ -41,6 +43,7 @@ class BrokerProcess {
  private:
   void start(const std::vector<std::string>& extra_args);
 
+  std::string binary_;
   std::string data_dir_;
   std::string work_dir_;
   bool own_data_dir_ = false;

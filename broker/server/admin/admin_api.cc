@@ -250,7 +250,8 @@ void AdminApi::backup(const Call& c) {
                r.http_status == 400 ? "name" : "", r.error);
       return;
     }
-    c->send_json(200, {{"name", r.name}, {"path", r.path}, {"bytes", r.bytes}, {"millis", r.millis}});
+    c->send_json(200,
+                 {{"name", r.name}, {"path", r.path}, {"bytes", r.bytes}, {"millis", r.millis}});
   });
 }
 
