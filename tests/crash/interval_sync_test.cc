@@ -13,6 +13,7 @@
 #include <rocksdb/file_system.h>
 
 #include "tests/crash/power_cut_fs.h"
+#include "tests/support/read_file.h"
 #include "tests/support/temp_dir.h"
 #include "tests/wal/wal_test_util.h"
 #include "wal/fsync_policy.h"
@@ -25,11 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-std::string read_all(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // --fsync=interval:N promises a sync at least every N ms while there are unsynced writes. The
 // log writer used to sync only when it found nothing to write, so under a load that kept it
@@ -58,7 +54,7 @@ TEST(IntervalSync, TheSyncComesEvenWhenTheWriterIsNeverIdle) {
     for (int i = 0; i < 50; ++i) wal::test::append_enqueue(buf, id++, "q");
     writer.submit(epoch++, buf, id);
   }
-  const std::string text = read_all(journal);
+  const std::string text = read_file_bytes(journal);
   writer.stop();
   size_t wal_syncs = 0;
   for (size_t at = text.find("sync "); at != std::string::npos; at = text.find("sync ", at + 1)) {

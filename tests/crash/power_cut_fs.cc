@@ -130,9 +130,7 @@ PowerCutReport apply_power_cut(const std::string& journal_path, std::mt19937_64&
       std::istringstream words(line);
       std::string op, a, b;
       words >> op >> a >> b;
-      if (op == "open") {
-        synced[a] = std::stoull(b);
-      } else if (op == "sync") {
+      if (op == "open" || op == "sync") {
         synced[a] = std::stoull(b);
       } else if (op == "rename") {
         auto it = synced.find(a);

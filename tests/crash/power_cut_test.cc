@@ -36,6 +36,7 @@
 #include "tests/crash/crash_support.h"
 #include "tests/crash/power_cut_fs.h"
 #include "tests/e2e/broker_process.h"
+#include "tests/support/read_file.h"
 
 namespace symphony::testing {
 namespace {
@@ -45,11 +46,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // ---- the simulation itself ----
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 TEST(PowerCutFs, ACutDropsWhatWasNotSyncedAndKeepsWhatWas) {
   TempDir dir;
@@ -71,12 +67,12 @@ TEST(PowerCutFs, ACutDropsWhatWasNotSyncedAndKeepsWhatWas) {
   ASSERT_TRUE(jfs->NewWritableFile(b, rocksdb::FileOptions(), &g, nullptr).ok());
   ASSERT_TRUE(g->Append("never synced", io, nullptr).ok());
   ASSERT_TRUE(g->Flush(io, nullptr).ok());
-  EXPECT_EQ(read_all(a), "synced!lost");
+  EXPECT_EQ(read_file_bytes(a), "synced!lost");
 
   std::mt19937_64 rng(1);
   const PowerCutReport r = apply_power_cut(journal, rng, /*tear=*/false);
-  EXPECT_EQ(read_all(a), "synced!");
-  EXPECT_EQ(read_all(b), "");
+  EXPECT_EQ(read_file_bytes(a), "synced!");
+  EXPECT_EQ(read_file_bytes(b), "");
   EXPECT_EQ(r.files, 2u);
   EXPECT_EQ(r.files_cut, 2u);
   EXPECT_EQ(r.bytes_dropped, 4u + 12u);
@@ -91,7 +87,7 @@ TEST(PowerCutFs, ACutDropsWhatWasNotSyncedAndKeepsWhatWas) {
   ASSERT_TRUE(h->Append("0123456789", io, nullptr).ok());
   ASSERT_TRUE(h->Flush(io, nullptr).ok());
   const PowerCutReport t = apply_power_cut(journal, rng, /*tear=*/true);
-  const std::string torn = read_all(c);
+  const std::string torn = read_file_bytes(c);
   EXPECT_EQ(t.bytes_dropped + t.bytes_torn_kept, 10u);
   EXPECT_EQ(torn.size(), 4u + t.bytes_torn_kept);
   EXPECT_EQ(std::string("kept0123456789").substr(0, torn.size()), torn);
