@@ -65,7 +65,8 @@ bool MemoryLimit::parse(std::string_view text, MemoryLimit& out, std::string& er
 std::string MemoryLimit::to_string() const {
   switch (kind) {
     case Kind::kOff: return "off";
-    case Kind::kFraction: return fmt::format("{}%", fraction * 100.0);
+    // 10 significant digits: 0.07 * 100 is 7.000000000000001 in binary floating point
+    case Kind::kFraction: return fmt::format("{:.10g}%", fraction * 100.0);
     case Kind::kBytes: break;
   }
   for (const auto& [shift, unit] : {std::pair{40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}}) {

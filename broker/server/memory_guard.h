@@ -25,8 +25,9 @@ struct MemoryLimit {
   uint64_t bytes = 0;
   double fraction = 0.6;
 
-  /// "off", "0", "2GiB", "512MiB", "64KiB", "1073741824", or "60%" (1%..100%). The smallest
-  /// byte limit is 64 MiB: below that the broker's own fixed memory would keep the alarm on.
+  /// "off", "0", "2GiB", "512MiB", "1073741824", or "60%" (1%..100%; fractions allowed). The
+  /// smallest byte limit is 64 MiB: below that the broker's own fixed memory would keep the alarm
+  /// on.
   static bool parse(std::string_view text, MemoryLimit& out, std::string& error);
   /// The setting as parse() reads it ("60%", "2GiB", "off").
   std::string to_string() const;

@@ -13,6 +13,7 @@
 #include "protocol/wire.h"
 #include "tests/e2e/broker_process.h"
 #include "tests/e2e/raw_socket.h"
+#include "tests/e2e/reply_frames.h"
 
 namespace symphony::testing {
 namespace {
@@ -34,41 +35,6 @@ std::string hello_frame(uint32_t rid = 1, uint16_t version = protocol::kProtocol
   std::string out;
   protocol::encode_hello(out, rid, {version, "raw-test", ""});
   return out;
-}
-
-struct ReplyFrame {
-  protocol::Opcode opcode;
-  uint32_t request_id;
-  std::string body;
-};
-
-/// Splits what the broker sent into frames.
-std::vector<ReplyFrame> frames_of(const std::string& bytes) {
-  std::vector<ReplyFrame> out;
-  protocol::FrameDecoder dec;
-  size_t pos = 0;
-  for (;;) {
-    auto r = dec.decode(std::string_view(bytes).substr(pos));
-    if (r.status != protocol::FrameDecoder::Status::kComplete) break;
-    out.push_back({r.frame.opcode, r.frame.request_id, std::string(r.frame.body)});
-    pos += r.consumed;
-  }
-  return out;
-}
-
-/// The ERROR frame among `frames` (fails the test if there is none).
-protocol::ErrorCode error_code_in(const std::vector<ReplyFrame>& frames, uint32_t* rid = nullptr) {
-  for (const auto& f : frames) {
-    if (f.opcode == protocol::Opcode::kError) {
-      protocol::ErrorFrame e;
-      EXPECT_TRUE(protocol::decode_error(f.body, e).ok());
-      EXPECT_FALSE(e.message.empty()) << "an ERROR should say what was wrong";
-      if (rid) *rid = f.request_id;
-      return e.code;
-    }
-  }
-  ADD_FAILURE() << "no ERROR frame among " << frames.size() << " frames";
-  return ErrorCode::kOk;
 }
 
 /// A working producer/consumer pair on `broker`, to show the broker keeps serving.
