@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the fuzz variant (build/fuzz: clang, libFuzzer, ASan, UBSan) and runs every harness of
-# tests/fuzz from a temporary copy of its committed corpus (docs/fuzzing.md).
+# Builds the sanitizer variant (build/asan: clang, ASan, UBSan, libFuzzer's coverage) and runs
+# every harness of tests/fuzz from a temporary copy of its committed corpus (docs/fuzzing.md).
 #
 #   scripts/fuzz.sh                      every harness for 10 s (what CI runs)
 #   scripts/fuzz.sh --seconds 600        every harness for 10 minutes
@@ -56,10 +56,10 @@ if [[ -n "$only" ]]; then
 fi
 
 if ((build)); then
-  echo "=== fuzz: build (build/fuzz)"
-  bash scripts/build.sh fuzz
+  echo "=== fuzz: build (build/asan)"
+  bash scripts/build.sh asan
 fi
-bin="$root/build/fuzz/bin"
+bin="$root/build/asan/bin"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/symphony-fuzz.XXXXXX")
 if ((!keep)); then
@@ -127,7 +127,7 @@ if ((failed)); then
     name=$(basename "$f"); name=${name%%-crash-*}; name=${name%%-timeout-*}; name=${name%%-oom-*}
     name=${name%%-leak-*}; name=${name%%-slow-unit-*}
     echo "  $f"
-    echo "    reproduce: build/fuzz/bin/${name}_fuzzer $f"
+    echo "    reproduce: build/asan/bin/${name}_fuzzer $f"
   done
   for h in "${harnesses[@]}"; do
     name=${h%%:*}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs the whole ctest suite twice: a Release build
-# and an AddressSanitizer + UndefinedBehaviorSanitizer build. Exits non-zero on any failure.
-# (The fuzz harnesses, scripts/fuzz.sh, are not in it yet: see docs/fuzzing.md.)
+# (gcc) and an AddressSanitizer + UndefinedBehaviorSanitizer build (clang); then runs every
+# libFuzzer harness of the sanitizer build for SYMPHONY_FUZZ_SECONDS (default 10) each
+# (docs/fuzzing.md). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -11,3 +12,5 @@ for variant in release asan; do
   echo "=== ${variant}: test"
   (cd "build/$variant" && ctest --output-on-failure -j "$(nproc)" --timeout 600)
 done
+echo "=== fuzz"
+bash scripts/fuzz.sh --no-build --seconds "${SYMPHONY_FUZZ_SECONDS:-10}"

@@ -1,7 +1,7 @@
 // Writes the seed corpora of tests/fuzz/corpus/<harness>/ with the real encoders, so every seed
 // is a valid input the harness accepts (mutations then start from real frames, records and
 // requests). Run from the fuzz build after a codec changes:
-//   build/fuzz/bin/symphony-fuzz-corpus tests/fuzz/corpus
+//   build/asan/bin/symphony-fuzz-corpus tests/fuzz/corpus
 // It rewrites the files it names (seed-*) and leaves others (inputs a campaign merged) alone.
 #include <cstdint>
 #include <cstdio>
