@@ -8,5 +8,11 @@ cd "$(dirname "$0")/.."
 cuts="${1:-200}"
 [[ -n "${2:-}" ]] && export SYMPHONY_POWER_CUT_SEED="$2"
 bash scripts/build.sh release >/dev/null
-SYMPHONY_POWER_CUTS="$cuts" build/release/bin/power_cut_test --gtest_filter='PowerCut.*' |
-  grep -E '^power cuts|OK \]|FAILED'
+log=$(mktemp "${TMPDIR:-/tmp}/power-cuts.XXXXXX.log")
+status=0
+SYMPHONY_POWER_CUTS="$cuts" build/release/bin/power_cut_test --gtest_filter='PowerCut.*' \
+  >"$log" 2>&1 || status=$?
+grep -E '^power cuts|OK \]|FAILED|Failure|exception|lost|undone|did not start|exited' "$log" |
+  head -60
+echo "full output: $log"
+exit "$status"

@@ -100,7 +100,8 @@ void check_target(std::string_view target, const std::string& path,
 
 void check_spec(const json& j, const symphony::protocol::ScheduleSpec& spec) {
   using symphony::protocol::ScheduleKind;
-  const int kinds = int(j.contains("at")) + int(j.contains("interval_ms")) + int(j.contains("cron"));
+  const int kinds =
+      int(j.contains("at")) + int(j.contains("interval_ms")) + int(j.contains("cron"));
   FUZZ_CHECK(kinds == 1, "a spec names exactly one kind");
   if (j.contains("at")) FUZZ_CHECK(spec.kind == ScheduleKind::kOnce);
   if (j.contains("cron")) FUZZ_CHECK(spec.kind == ScheduleKind::kCron);
@@ -118,7 +119,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in = symphony::fuzz::as_view(data, size);
   const size_t nl = in.find('\n');
   const std::string_view target = in.substr(0, nl);
-  const std::string_view body = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
+  const std::string_view body =
+      nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
 
   std::string path;
   std::vector<std::string> segments;
@@ -148,16 +150,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   b.expect(object.has_value());
   if (object) {
     FUZZ_CHECK(object->is_object());
+    // a 400 about a key names it as its field; a key "" gives no name (as an empty parameter)
+    const bool keys_named = !object->contains("");
     {
       Probe p(segments, query);
-      p.expect(filter_from_json(p.call, *object).has_value());
+      p.expect(filter_from_json(p.call, *object).has_value(), 400, keys_named);
     }
     {
       Probe p(segments, query);
       symphony::protocol::DeadLetterTarget t;
       bool dry = false;
       const bool ok = retry_request_from_json(p.call, *object, t, dry);
-      p.expect(ok);
+      p.expect(ok, 400, keys_named);
       if (ok) {
         FUZZ_CHECK(t.by_filter == t.ids.empty(), "a retry names ids or a filter");
         FUZZ_CHECK(t.ids.size() <= 100000);
@@ -168,7 +172,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Probe p(segments, query);
       symphony::protocol::ScheduleSpec spec;
       const bool ok = schedule_spec_from_json(p.call, *object, spec);
-      p.expect(ok);
+      p.expect(ok, 400, keys_named);
       if (ok) check_spec(*object, spec);
     }
   }
