@@ -1,6 +1,9 @@
 // symphony-messenger: the TypeScript client of the Symphony broker.
-// The protocol codec, the connection layer (Connection: one socket, pipelined requests) and the
-// client (SymphonyClient: reconnects, coalesced dispatches, deliveries).
+// The protocol codec, the connection layer (Connection: one socket, pipelined requests), the
+// client (SymphonyClient: reconnects, coalesced dispatches, deliveries) and, on top, the seeds'
+// Messenger API (dispatch(), HandlerRegistry, Worker, defineMessage, SyncTransport...).
+// Message and DispatchOptions are the seeds' (the Messenger's); the client's own are exported as
+// ClientMessage and ClientDispatchOptions.
 export * from './protocol/index.js';
 export { ConfigError, TransportError, type TransportErrorKind } from './errors.js';
 export {
@@ -26,9 +29,9 @@ export {
   DispatchError,
   prepareMessage,
   type DispatchEnvelope,
-  type DispatchOptions,
+  type DispatchOptions as ClientDispatchOptions,
   type DispatchReceipt,
-  type Message,
+  type Message as ClientMessage,
   type PreparedMessage,
 } from './message.js';
 export type { ReceivedDelivery } from './delivery.js';
@@ -42,3 +45,4 @@ export {
   type DispatchEntry,
   type NackModeName,
 } from './client.js';
+export * from './messenger/index.js';
