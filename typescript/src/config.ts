@@ -155,8 +155,14 @@ function redact(text: string): string {
   return text.replace(/\/\/[^/@]*@/, '//<redacted>@');
 }
 
-function parseBoolean(name: string, text: string | undefined): boolean | undefined {
-  if (text === undefined) return undefined;
+/**
+ * A boolean setting of the environment: true/false/1/0 in any case, undefined when unset or
+ * empty; anything else (yes, on, " true") is a ConfigError naming `name`. The one parser of
+ * SYMPHONY_ENABLED and the feature flags (SYMPHONY_<FEATURE>_ENABLED), so a value means the same
+ * to every reader.
+ */
+export function parseBoolean(name: string, text: string | undefined): boolean | undefined {
+  if (text === undefined || text === '') return undefined;
   switch (text.toLowerCase()) {
     case 'true':
     case '1':

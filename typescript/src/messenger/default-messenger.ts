@@ -8,8 +8,9 @@
 import type { ResolvedConfig } from './settings.js';
 import type { DispatcherConfig, MessengerSettings } from './settings.js';
 import { Messenger, type MessengerConfig } from './messenger.js';
-import type { FailedActionResult, FailedListOptions, FailedMessageDetail, FailedPage, IdList } from './failed-messages.js';
-import type { HealthStatus, MessageStatusInfo, MetricsOptions, MetricsReport, SystemStatus } from './operations.js';
+import type { FailedActionResult, IdList } from './failed-messages.js';
+import type { FailedListOptions, FailedMessageDetail, FailedPage, HealthStatus, MetricsReport, SystemStatus } from './figures.js';
+import type { MessageStatusInfo, MetricsOptions } from './operations.js';
 import type { BatchDispatchResult, DispatchOptions, DispatchOutcome, Message } from './types.js';
 
 const KEY = Symbol.for('symphony-messenger.defaultMessenger');

@@ -1,9 +1,10 @@
 // The migration guide's feature flags: isEnabled('EMAIL_QUEUE') reads SYMPHONY_EMAIL_QUEUE_ENABLED,
 // and is false whenever SYMPHONY_ENABLED is not true, so SYMPHONY_ENABLED=false rolls every
 // feature back to its legacy path at once (the guide's rollback plan). Unset means false.
-// Values: true/false/1/0 (any case); anything else is a ConfigError naming the variable, so a
-// typo is found instead of silently disabling a feature.
-import type { Env } from '../config.js';
+// Values: true/false/1/0 (any case), parsed as resolveConnectionConfig() parses SYMPHONY_ENABLED
+// (config.ts parseBoolean); anything else is a ConfigError naming the variable, so a typo is
+// found instead of silently disabling a feature.
+import { parseBoolean, type Env } from '../config.js';
 import { ConfigError } from '../errors.js';
 
 export class FeatureFlags {
@@ -44,16 +45,5 @@ export function isSymphonyEnabled(env: Env = process.env): boolean {
 }
 
 function readFlag(env: Env, name: string): boolean {
-  const text = env[name];
-  if (text === undefined || text === '') return false;
-  switch (text.trim().toLowerCase()) {
-    case 'true':
-    case '1':
-      return true;
-    case 'false':
-    case '0':
-      return false;
-    default:
-      throw new ConfigError(name, `expected true, false, 1 or 0, got ${JSON.stringify(text)}`);
-  }
+  return parseBoolean(name, env[name]) ?? false;
 }

@@ -29,24 +29,19 @@ export { BrokerTransport, type DispatchClient } from './broker-transport.js';
 export { SyncTransport, type SyncDeadLetter, type SyncTransportOptions } from './sync-transport.js';
 export { Messenger, Messenger as SymphonyDispatcher, type MessengerConfig } from './messenger.js';
 export type {
+  FailedListOptions,
+  FailedMessage,
+  FailedMessageDetail,
+  FailedPage,
   HealthStatus,
-  MessageStatusInfo,
-  MetricsOptions,
   MetricsReport,
   QueueDepth,
   QueueStatus,
   SystemStatus,
   WindowFigures,
-} from './operations.js';
-export {
-  FailedMessages,
-  type FailedActionResult,
-  type FailedListOptions,
-  type FailedMessage,
-  type FailedMessageDetail,
-  type FailedPage,
-  type IdList,
-} from './failed-messages.js';
+} from './figures.js';
+export type { MessageStatusInfo, MetricsOptions } from './operations.js';
+export { FailedMessages, type FailedActionResult, type IdList } from './failed-messages.js';
 export {
   configure,
   dispatch,

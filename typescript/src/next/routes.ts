@@ -21,21 +21,18 @@ import type { Env } from '../config.js';
 import { ConfigError, TransportError } from '../errors.js';
 import { ErrorCode, ProtocolError } from '../protocol/error-codes.js';
 import { isValidQueueName } from '../queue-name.js';
+import {
+  DEFAULT_FAILED_LIST_LIMIT,
+  DEFAULT_METRICS_MINUTES,
+  MAX_FAILED_LIST_LIMIT,
+  MAX_METRICS_MINUTES,
+  decodeCursor,
+  failedListRequest,
+  hasQueue,
+} from '../messenger/figures.js';
 import { hasBearerSecret } from './auth.js';
 import { getSymphonyClient } from './shared-client.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  failedDetailView,
-  failedMessageView,
-  hasQueue,
-  healthView,
-  metricsView,
-  queueDepthView,
-  statusView,
-  type FailedListView,
-  type RetryView,
-} from './views.js';
+import { failedDetailView, failedListView, healthView, metricsView, queueDepthView, statusView, type RetryView } from './views.js';
 
 /** What the routes use of a SymphonyClient (a fake in tests). */
 export type SymphonyRoutesClient = Pick<SymphonyClient, 'health' | 'overview' | 'metrics' | 'failedList' | 'failedGet' | 'failedRetry'>;
@@ -83,10 +80,6 @@ export interface SymphonyRoutes {
 }
 
 export const DEFAULT_BASE_PATH = '/api/symphony';
-const DEFAULT_MINUTES = 60;
-const MAX_MINUTES = 60; // the broker keeps rates for the last hour (OVERVIEW: INVALID_ARGUMENT above)
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 1000; // FAILED_LIST's limit is 1..1000
 const MAX_ID = 0xffff_ffff_ffff_ffffn;
 
 /** An answer decided before or instead of the broker: becomes `{ error, message, field? }`. */
@@ -147,7 +140,7 @@ const ROUTES: Route[] = [
     method: 'GET',
     params: ['minutes', 'queue'],
     run: async ({ url, client }) => {
-      const minutes = intParam(url, 'minutes', DEFAULT_MINUTES, 1, MAX_MINUTES, 'the broker keeps rates for the last hour');
+      const minutes = intParam(url, 'minutes', DEFAULT_METRICS_MINUTES, 1, MAX_METRICS_MINUTES, 'the broker keeps rates for the last hour');
       const queue = queueParam(url);
       const c = await client();
       const [overview, prometheus] = await Promise.all([c.overview(minutes), c.metrics()]);
@@ -181,28 +174,16 @@ const ROUTES: Route[] = [
     method: 'GET',
     params: ['limit', 'cursor', 'queue', 'type', 'errorClass'],
     run: async ({ url, client }) => {
-      const limit = intParam(url, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
-      const cursorText = stringParam(url, 'cursor');
-      const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
-      if (cursorText !== undefined && cursor === undefined) {
+      const limit = intParam(url, 'limit', DEFAULT_FAILED_LIST_LIMIT, 1, MAX_FAILED_LIST_LIMIT);
+      const cursor = stringParam(url, 'cursor');
+      if (cursor !== undefined && decodeCursor(cursor) === undefined) {
         throw new RouteError(400, 'invalid_parameter', 'cursor: not a cursor this endpoint gave (nextCursor)', 'cursor');
       }
       const queue = queueParam(url);
       const type = textParam(url, 'type');
       const errorClass = textParam(url, 'errorClass');
-      const result = await (await client()).failedList({
-        filter: { ...(queue !== undefined && { queue }), ...(type !== undefined && { type }), ...(errorClass !== undefined && { errorClass }) },
-        cursorFailedAtMs: cursor?.failedAtMs ?? 0,
-        cursorId: cursor?.id ?? 0n,
-        limit,
-      });
-      const body: FailedListView = {
-        messages: result.items.map(failedMessageView),
-        total: Number(result.total),
-        count: result.items.length,
-        nextCursor: encodeCursor(result.nextCursorFailedAtMs, result.nextCursorId),
-      };
-      return json(200, body);
+      const result = await (await client()).failedList(failedListRequest({ limit, cursor, queue, type, errorClass }));
+      return json(200, failedListView(result));
     },
   },
   {

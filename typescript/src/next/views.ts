@@ -1,133 +1,47 @@
-// The seeds' monitoring documents (docs: "Monitoring" of the user guide, "Health Checks" of the
-// architecture) computed from the broker's own documents: OVERVIEW (= the admin API's /status),
-// HEALTH (= /health), METRICS (Prometheus text) and the dead-letter frames. Pure functions, so
-// each figure's derivation is testable without a broker.
-//
-// Words. The seeds' messenger_messages rows are pending / processing / completed / failed; the
-// broker's queues count ready, delayed, in_flight and dead. The mapping used everywhere here:
-//   pending    = ready + delayed    (not picked up yet; delayed = waiting for a delay, a schedule
-//                                    or a retry backoff, which the seeds also keep as 'pending')
-//   processing = in_flight          (leased by a worker)
-//   depth      = pending + processing   (in the queue and not settled; dead letters excluded)
-//   failed     = dead               (in the dead-letter set: the seeds' messenger_failed_messages)
-//   completed  = acked_total        (the broker keeps no completed messages, only this counter,
-//                                    which counts since the broker process started)
-import type { DeadLetterDetail, DeadLetterSummary } from '../protocol/dead-letters.js';
+// The routes' JSON views: the figures of src/messenger/figures.ts (the same ones the Messenger's
+// health(), status(), metrics() and failed.* return, where each figure's derivation and the words
+// pending / processing / depth / failed / completed are documented), in the shapes the seeds'
+// monitoring endpoints answer: wrapped as `{ health }`, `{ metrics }`, `{ message }`, with the
+// health status beside the queue status, processing-time percentiles beside the window figures,
+// dates as ISO 8601 strings and headers as [name, value] pairs.
 import type { HealthReport, Overview } from '../documents.js';
+import type { DeadLetterDetail, FailedListResult } from '../protocol/dead-letters.js';
+import {
+  failedMessageDetail,
+  failedPage,
+  healthStatus,
+  metricsReport,
+  processingPercentiles,
+  queueDepths,
+  systemStatus,
+  type FailedMessage,
+  type HealthStatus,
+  type MetricsReport,
+  type ProcessingTimePercentiles,
+  type QueueDepths,
+  type SystemStatus,
+} from '../messenger/figures.js';
 
-export interface QueueDepth {
-  depth: number;
-  pending: number;
-  ready: number;
-  delayed: number;
-  processing: number;
-  failed: number;
-  consumers: number;
-}
-
-export interface QueueStatus extends QueueDepth {
-  /** acked_total: messages completed since the broker started. */
-  completed: number;
-  dispatched: number;
-  delivered: number;
-  retried: number;
-  deadLettered: number;
-  expired: number;
-}
-
-export interface QueueDepthEntry extends QueueDepth {
-  /** 0: no limit. */
-  maxLength: number;
-  /** At its max length: dispatches to it are refused with QUEUE_FULL. */
-  full: boolean;
-}
+export { processingPercentiles, windowFigures } from '../messenger/figures.js';
+export type { ProcessingTimePercentiles, QueueDepth, QueueDepthEntry, QueueStatus, WindowFigures } from '../messenger/figures.js';
 
 export interface HealthView {
-  health: {
-    status: HealthReport['status'];
-    /** healthy or degraded: still serving (what the broker's /health answers 200 for). */
-    healthy: boolean;
-    reasons: string[];
-    checks: Record<string, unknown>;
-    /** queueDepth (the seeds' name) = depth. */
-    metrics: QueueDepth & { queueDepth: number; queues: number; schedules: number };
-    timestamp: string;
-  };
+  health: HealthStatus;
 }
 
-export interface StatusView {
+export interface StatusView extends SystemStatus {
   status: HealthReport['status'];
   reasons: string[];
-  /** Summed over every queue. */
-  queue: QueueStatus;
-  queues: Record<string, QueueStatus & { maxLength: number }>;
-  schedules: number;
-  timestamp: string;
 }
 
-export interface QueueDepthView {
-  queues: Record<string, QueueDepthEntry>;
-  total: QueueDepth;
-  timestamp: string;
-}
-
-/** One window's figures. Counts and rates cover the last `minutes`; see windowFigures(). */
-export interface WindowFigures {
-  messagesDispatched: number;
-  /** Settled for good: succeeded + failed. */
-  messagesProcessed: number;
-  messagesSucceeded: number;
-  messagesFailed: number;
-  messagesRetried: number;
-  leasesExpired: number;
-  successRate: number | null;
-  failureRate: number | null;
-  retryRate: number | null;
-  /** Milliseconds. */
-  averageProcessingTime: number | null;
-  /** Messages per second. */
-  dispatchRate: number;
-  processingRate: number;
-}
-
-export interface ProcessingTimePercentiles {
-  /** Milliseconds, estimated from histogram buckets; null without samples. */
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  samples: number;
-  /** The histogram is not windowed: it covers everything since the broker started. */
-  since: 'broker_start';
-}
+export type QueueDepthView = QueueDepths;
 
 export interface MetricsView {
-  metrics: WindowFigures & {
-    minutes: number;
-    /** The queue the figures are for; null: every queue. */
-    queue: string | null;
-    queueDepth: number;
-    processingTimePercentiles: ProcessingTimePercentiles;
-    /** The same figures per queue (only the requested one when `queue` is set). */
-    queues: Record<string, WindowFigures>;
-    timestamp: string;
-  };
+  metrics: MetricsReport & { processingTimePercentiles: ProcessingTimePercentiles };
 }
 
 /** A dead letter as the seeds' messenger_failed_messages row (camelCase), ids as decimal strings. */
-export interface FailedMessageView {
-  /** The message id (the broker keeps a dead letter under its message's id). */
-  id: string;
-  messageId: string;
-  queue: string;
-  type: string;
-  priority: number;
-  /** The last failure's error and class. */
-  error: string;
-  errorClass: string;
-  /** Deliveries it had. */
-  attempts: number;
-  /** attempts - 1: the retries before it was dead-lettered (the seeds' retry_count). */
-  retryCount: number;
+export interface FailedMessageView extends Omit<FailedMessage, 'createdAt' | 'failedAt'> {
   createdAt: string;
   failedAt: string;
 }
@@ -147,6 +61,7 @@ export interface FailedDetailView {
     headers: Array<[string, string]>;
     /** Parsed JSON; the raw text when it does not parse. */
     payload: unknown;
+    /** As `payload`; null when the message had none. */
     metadata: unknown;
     idempotencyKey: string;
   };
@@ -163,306 +78,48 @@ export interface RetryView {
   type: string;
 }
 
-// ---- depths ----
-
-function num(o: Record<string, unknown> | undefined, key: string): number {
-  const v = o?.[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
-
-function nullableNum(o: Record<string, unknown> | undefined, key: string): number | null {
-  const v = o?.[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Depths of one queue object of the overview (or of its totals). */
-export function depthOf(q: Record<string, unknown>): QueueDepth {
-  const ready = num(q, 'ready');
-  const delayed = num(q, 'delayed');
-  const processing = num(q, 'in_flight');
-  return {
-    depth: ready + delayed + processing,
-    pending: ready + delayed,
-    ready,
-    delayed,
-    processing,
-    failed: num(q, 'dead'),
-    consumers: num(q, 'consumers'),
-  };
-}
-
-export function statusOf(q: Record<string, unknown>): QueueStatus {
-  return {
-    ...depthOf(q),
-    completed: num(q, 'acked_total'),
-    dispatched: num(q, 'dispatched_total'),
-    delivered: num(q, 'delivered_total'),
-    retried: num(q, 'retried_total'),
-    deadLettered: num(q, 'dead_lettered_total'),
-    expired: num(q, 'expired_total'),
-  };
-}
-
-function queuesOf(overview: Overview): Array<[string, Record<string, unknown>]> {
-  const queues = isObject(overview.queues) ? overview.queues : {};
-  return Object.entries(queues).filter((e): e is [string, Record<string, unknown>] => isObject(e[1]));
-}
-
-function totalsOf(overview: Overview): Record<string, unknown> {
-  return isObject(overview.totals) ? overview.totals : {};
-}
-
-function timeOf(overview: Overview): string {
-  return typeof overview.time === 'string' ? overview.time : new Date().toISOString();
-}
-
 export function healthView(report: HealthReport, overview: Overview): HealthView {
-  const depth = depthOf(totalsOf(overview));
-  return {
-    health: {
-      status: report.status,
-      healthy: report.status !== 'unhealthy',
-      reasons: Array.isArray(report.reasons) ? report.reasons : [],
-      checks: isObject(report.checks) ? report.checks : {},
-      metrics: {
-        // queueDepth is what the seeds print; the other depths come along under their own names
-        queueDepth: depth.depth,
-        ...depth,
-        queues: queuesOf(overview).length,
-        schedules: typeof overview.schedules === 'number' ? overview.schedules : 0,
-      },
-      timestamp: timeOf(overview),
-    },
-  };
+  return { health: healthStatus(report, overview) };
 }
 
 export function statusView(report: HealthReport, overview: Overview): StatusView {
-  const queues: StatusView['queues'] = {};
-  for (const [name, q] of queuesOf(overview)) queues[name] = { ...statusOf(q), maxLength: num(q, 'max_length') };
-  return {
-    status: report.status,
-    reasons: Array.isArray(report.reasons) ? report.reasons : [],
-    queue: statusOf(totalsOf(overview)),
-    queues,
-    schedules: typeof overview.schedules === 'number' ? overview.schedules : 0,
-    timestamp: timeOf(overview),
-  };
+  const { status, reasons } = healthStatus(report, overview);
+  return { status, reasons, ...systemStatus(overview) };
 }
 
 /** `queue`: only that one (the caller checked it exists). */
 export function queueDepthView(overview: Overview, queue?: string): QueueDepthView {
-  const queues: Record<string, QueueDepthEntry> = {};
-  for (const [name, q] of queuesOf(overview)) {
-    if (queue !== undefined && name !== queue) continue;
-    const d = depthOf(q);
-    const maxLength = num(q, 'max_length');
-    // the broker's own test for "full" counts ready + delayed + in_flight against max_length
-    queues[name] = { ...d, maxLength, full: maxLength > 0 && d.depth >= maxLength };
-  }
-  const total = queue === undefined ? depthOf(totalsOf(overview)) : (queues[queue] ?? depthOf({}));
-  return { queues, total: pickDepth(total), timestamp: timeOf(overview) };
-}
-
-function pickDepth(d: QueueDepth): QueueDepth {
-  const { depth, pending, ready, delayed, processing, failed, consumers } = d;
-  return { depth, pending, ready, delayed, processing, failed, consumers };
-}
-
-export function hasQueue(overview: Overview, queue: string): boolean {
-  return queuesOf(overview).some(([name]) => name === queue);
-}
-
-// ---- window figures ----
-
-/**
- * The figures of one rate window of the overview (`rates["<minutes>m"]` of a queue or of the
- * totals). The broker counts events in 10 s slots for the last 5 minutes and 1 min slots for the
- * hour, so a window is "the last N minutes" to a slot's precision, and its per-second rates
- * divide by the whole window even when the broker has run for less.
- *   messagesSucceeded     = acked
- *   messagesFailed        = dead_lettered (failed for good: fatal nacks, retries exhausted)
- *   messagesProcessed     = acked + dead_lettered (settled for good; a retried attempt is not)
- *   messagesRetried       = retried (retries scheduled)
- *   successRate           = the broker's success_rate: acked / (acked + dead_lettered);
- *                           null when nothing settled in the window (not a made-up 0 or 1)
- *   failureRate           = 1 - successRate = dead_lettered / (acked + dead_lettered)
- *   retryRate             = the broker's retry_rate: retried / (acked + retried + dead_lettered)
- *   averageProcessingTime = the broker's avg_processing_ms: mean time from delivery to ack or
- *                           nack per attempt, in whole ms per sample, handler time plus the round
- *                           trip to the worker; null without samples
- *   dispatchRate          = dispatch_per_s = dispatched / (minutes * 60)
- *   processingRate        = messagesProcessed / (minutes * 60), the same denominator
- */
-export function windowFigures(rates: Record<string, unknown> | undefined, minutes: number): WindowFigures {
-  const acked = num(rates, 'acked');
-  const dead = num(rates, 'dead_lettered');
-  const successRate = nullableNum(rates, 'success_rate');
-  return {
-    messagesDispatched: num(rates, 'dispatched'),
-    messagesProcessed: acked + dead,
-    messagesSucceeded: acked,
-    messagesFailed: dead,
-    messagesRetried: num(rates, 'retried'),
-    leasesExpired: num(rates, 'expired'),
-    successRate,
-    failureRate: successRate === null ? null : 1 - successRate,
-    retryRate: nullableNum(rates, 'retry_rate'),
-    averageProcessingTime: nullableNum(rates, 'avg_processing_ms'),
-    dispatchRate: num(rates, 'dispatch_per_s'),
-    processingRate: (acked + dead) / (minutes * 60),
-  };
-}
-
-function windowOf(q: Record<string, unknown>, minutes: number): Record<string, unknown> | undefined {
-  const rates = q['rates'];
-  if (!isObject(rates)) return undefined;
-  const w = rates[`${minutes}m`];
-  return isObject(w) ? w : undefined;
+  return queueDepths(overview, queue);
 }
 
 /** `overview` must be OVERVIEW(minutes); `prometheus` the METRICS text. */
 export function metricsView(overview: Overview, prometheus: string, minutes: number, queue?: string): MetricsView {
-  const queues: Record<string, WindowFigures> = {};
-  let depth = 0;
-  for (const [name, q] of queuesOf(overview)) {
-    if (queue !== undefined && name !== queue) continue;
-    queues[name] = windowFigures(windowOf(q, minutes), minutes);
-    depth += depthOf(q).depth;
-  }
-  const scope = queue === undefined ? totalsOf(overview) : queuesOf(overview).find(([n]) => n === queue)?.[1] ?? {};
-  return {
-    metrics: {
-      minutes,
-      queue: queue ?? null,
-      ...windowFigures(windowOf(scope, minutes), minutes),
-      queueDepth: queue === undefined ? depthOf(totalsOf(overview)).depth : depth,
-      processingTimePercentiles: processingPercentiles(prometheus, queue),
-      queues,
-      timestamp: timeOf(overview),
-    },
-  };
+  const { queues, timestamp, ...figures } = metricsReport(overview, minutes, queue);
+  return { metrics: { ...figures, processingTimePercentiles: processingPercentiles(prometheus, queue), queues, timestamp } };
 }
 
-// ---- processing-time percentiles from the Prometheus histogram ----
-
-const BUCKET_LINE = /^symphony_processing_seconds_bucket\{([^}]*)\}\s+(\S+)/;
-
-/**
- * p50 / p95 / p99 of symphony_processing_seconds (delivery to ack or nack), summed over the
- * queues (or of one), the way Prometheus' histogram_quantile() estimates them: linear within the
- * bucket the rank falls in, the highest finite bound when it falls in +Inf. The buckets' bounds
- * (0.5 ms ... 60 s) limit the precision, and the histogram covers the broker's whole run.
- */
-export function processingPercentiles(prometheus: string, queue?: string): ProcessingTimePercentiles {
-  const cumulative = new Map<number, number>(); // upper bound (s) -> cumulative count
-  for (const line of prometheus.split('\n')) {
-    const m = BUCKET_LINE.exec(line);
-    if (!m) continue;
-    const labels = parseLabels(m[1] ?? '');
-    if (queue !== undefined && labels.get('queue') !== queue) continue;
-    const le = labels.get('le');
-    const value = Number(m[2]);
-    if (le === undefined || !Number.isFinite(value)) continue;
-    const bound = le === '+Inf' ? Infinity : Number(le);
-    if (Number.isNaN(bound)) continue;
-    cumulative.set(bound, (cumulative.get(bound) ?? 0) + value);
-  }
-  const buckets = [...cumulative.entries()].sort((a, b) => a[0] - b[0]);
-  const samples = buckets.length > 0 ? (buckets[buckets.length - 1]?.[1] ?? 0) : 0;
-  const q = (p: number): number | null => {
-    const s = quantile(buckets, p);
-    return s === null ? null : Math.round(s * 1e6) / 1e3; // seconds -> ms, to the microsecond
-  };
-  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), samples, since: 'broker_start' };
-}
-
-function quantile(buckets: Array<[number, number]>, p: number): number | null {
-  const last = buckets[buckets.length - 1];
-  if (!last || last[1] <= 0) return null;
-  const rank = p * last[1];
-  let lowerBound = 0;
-  let lowerCount = 0;
-  for (const [bound, count] of buckets) {
-    if (count >= rank) {
-      if (bound === Infinity) return lowerBound; // above every finite bound: the best we know
-      if (count === lowerCount) return bound;
-      return lowerBound + ((bound - lowerBound) * (rank - lowerCount)) / (count - lowerCount);
-    }
-    lowerBound = bound;
-    lowerCount = count;
-  }
-  return lowerBound;
-}
-
-function parseLabels(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    out.set(m[1] ?? '', (m[2] ?? '').replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)));
-  }
-  return out;
-}
-
-// ---- dead letters ----
-
-function iso(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
-}
-
-export function failedMessageView(s: DeadLetterSummary): FailedMessageView {
-  const id = s.messageId.toString();
-  return {
-    id,
-    messageId: id,
-    queue: s.queue,
-    type: s.type,
-    priority: s.priority,
-    error: s.error,
-    errorClass: s.errorClass,
-    attempts: s.attempts,
-    retryCount: Math.max(0, s.attempts - 1),
-    createdAt: iso(s.createdAtMs),
-    failedAt: iso(s.failedAtMs),
-  };
-}
-
-/** The cursor of the next page: "<failed_at_ms>-<id>", opaque to callers. */
-export function encodeCursor(failedAtMs: number, id: bigint): string | null {
-  return failedAtMs === 0 && id === 0n ? null : `${failedAtMs}-${id}`;
-}
-
-export function decodeCursor(text: string): { failedAtMs: number; id: bigint } | undefined {
-  const m = /^([0-9]{1,16})-([0-9]{1,20})$/.exec(text);
-  if (!m) return undefined;
-  const failedAtMs = Number(m[1]);
-  const id = BigInt(m[2] ?? '0');
-  if (!Number.isSafeInteger(failedAtMs) || id > 0xffff_ffff_ffff_ffffn) return undefined;
-  return { failedAtMs, id };
+export function failedListView(r: FailedListResult): FailedListView {
+  const page = failedPage(r);
+  return { messages: page.messages.map(withIsoDates), total: page.total, count: page.messages.length, nextCursor: page.nextCursor };
 }
 
 export function failedDetailView(d: DeadLetterDetail): FailedDetailView {
+  const m = failedMessageDetail(d);
   return {
     message: {
-      ...failedMessageView(d.summary),
-      failures: d.failures.map((f) => ({ attempt: f.attempt, failedAt: iso(f.failedAtMs), error: f.error, errorClass: f.errorClass })),
-      headers: d.headers.map(([k, v]): [string, string] => [k, v]),
-      payload: jsonOrText(d.payload),
-      metadata: d.metadata.length === 0 ? null : jsonOrText(d.metadata),
-      idempotencyKey: d.idempotencyKey,
+      ...withIsoDates(m),
+      failures: m.failures.map((f) => ({ ...f, failedAt: iso(f.failedAt) })),
+      headers: d.headers.map(([k, v]): [string, string] => [k, v]), // pairs: a name may repeat
+      metadata: m.metadata === undefined ? null : m.metadata,
     },
   };
 }
 
-function jsonOrText(bytes: Uint8Array): unknown {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+function withIsoDates<T extends FailedMessage>(m: T): Omit<T, 'createdAt' | 'failedAt'> & { createdAt: string; failedAt: string } {
+  return { ...m, createdAt: iso(m.createdAt), failedAt: iso(m.failedAt) };
+}
+
+/** An invalid date (a time out of range) as the epoch, so the JSON keeps a string. */
+function iso(d: Date): string {
+  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
 }

@@ -1,11 +1,10 @@
-// The migration guide's message types: what each cron job's unit of work becomes. Payloads are
-// validated with zod by the handlers (a producer's typo becomes a dead letter, not a crash loop).
-//
-// TODO(messenger): switch to the Messenger API: `export const EmailMessage =
-// defineMessage('EmailMessage', EmailMessagePayload)` (and the same for the other two) instead of
-// the classes below, and the Messenger's routing configuration instead of ROUTING.
+// The migration guide's message types: what each cron job's unit of work becomes. Each is a
+// defineMessage() type: `new EmailMessage({...})` is a validated message (a ValidationError names
+// the bad field; unknown keys are dropped), and `EmailMessage.handler(fn)` receives the payload
+// validated again on receipt, so a producer's typo becomes a dead letter, not a crash loop.
+// Where each type goes (its queue and priority) is lib/symphony/config.ts.
+import { defineMessage } from 'symphony-messenger';
 import { z } from 'zod';
-import type { Message } from './handler-types';
 
 export const EmailMessagePayload = z.object({
   emailId: z.string().min(1),
@@ -37,31 +36,6 @@ export const SMSMessagePayload = z.object({
 });
 export type SMSMessagePayload = z.infer<typeof SMSMessagePayload>;
 
-export const MESSAGE_TYPES = ['EmailMessage', 'CampaignMessage', 'SMSMessage'] as const;
-export type MessageType = (typeof MESSAGE_TYPES)[number];
-
-/** symphony.config.ts of the architecture: EmailMessage -> email (priority 7), the rest -> async. */
-export const ROUTING: Record<MessageType, { queue: string; priority: number }> = {
-  EmailMessage: { queue: 'email', priority: 7 },
-  CampaignMessage: { queue: 'async', priority: 5 },
-  SMSMessage: { queue: 'async', priority: 5 },
-};
-
-/** The queues the worker consumes. */
-export const QUEUES = [...new Set(Object.values(ROUTING).map((r) => r.queue))];
-
-// The migration guide's unit tests build messages with `new EmailMessage({...})`.
-export class EmailMessage implements Message {
-  readonly type = 'EmailMessage';
-  constructor(readonly payload: EmailMessagePayload) {}
-}
-
-export class CampaignMessage implements Message {
-  readonly type = 'CampaignMessage';
-  constructor(readonly payload: CampaignMessagePayload) {}
-}
-
-export class SMSMessage implements Message {
-  readonly type = 'SMSMessage';
-  constructor(readonly payload: SMSMessagePayload) {}
-}
+export const EmailMessage = defineMessage('EmailMessage', EmailMessagePayload);
+export const CampaignMessage = defineMessage('CampaignMessage', CampaignMessagePayload);
+export const SMSMessage = defineMessage('SMSMessage', SMSMessagePayload);

@@ -4,7 +4,7 @@ import { isSymphonyEnabledFor } from '../feature-flags';
 import { dispatchCampaignMessage, type DispatchResult } from '../utils';
 
 export function shouldUseSymphonyForCampaigns(): boolean {
-  return isSymphonyEnabledFor('SYMPHONY_CAMPAIGN_PROCESSING_ENABLED');
+  return isSymphonyEnabledFor('CAMPAIGN_PROCESSING');
 }
 
 export function dispatchCampaignProcessing(

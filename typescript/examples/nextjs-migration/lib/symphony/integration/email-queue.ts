@@ -1,13 +1,12 @@
 // Migration example 1: the email queue cron job dispatches one EmailMessage per queued email
 // instead of sending inline.
-import { DispatchError } from 'symphony-messenger';
-import { ZodError } from 'zod';
+import { DispatchError, MessageValidationError } from 'symphony-messenger';
 import { markEmailDispatched, processEmail, type QueuedEmail } from '@/lib/legacy';
 import { isSymphonyEnabledFor } from '../feature-flags';
 import { dispatchEmailMessage } from '../utils';
 
 export function shouldUseSymphonyForEmailQueue(): boolean {
-  return isSymphonyEnabledFor('SYMPHONY_EMAIL_QUEUE_ENABLED');
+  return isSymphonyEnabledFor('EMAIL_QUEUE');
 }
 
 export interface EmailQueueBatchResult {
@@ -22,7 +21,8 @@ export interface EmailQueueBatchResult {
 
 export async function dispatchEmailQueueBatch(emails: readonly QueuedEmail[]): Promise<EmailQueueBatchResult> {
   const result: EmailQueueBatchResult = { dispatched: 0, legacy: 0, deferred: 0 };
-  // started together, so the client sends them in a few DISPATCH frames
+  // started together, so the client sends them in a few DISPATCH frames; each carries its own
+  // idempotency key (dispatchBatch() would give them one key, suffixed by position)
   const outcomes = await Promise.allSettled(
     emails.map((e) =>
       dispatchEmailMessage({
@@ -44,7 +44,7 @@ export async function dispatchEmailQueueBatch(emails: readonly QueuedEmail[]): P
     if (outcome.status === 'fulfilled') {
       await markEmailDispatched(email.id, outcome.value.messageId);
       result.dispatched++;
-    } else if (outcome.reason instanceof DispatchError || outcome.reason instanceof ZodError) {
+    } else if (outcome.reason instanceof DispatchError || outcome.reason instanceof MessageValidationError) {
       // definitely not enqueued: safe to send the old way now
       await processEmail(email);
       result.legacy++;

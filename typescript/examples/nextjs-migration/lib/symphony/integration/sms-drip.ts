@@ -4,7 +4,7 @@ import { isSymphonyEnabledFor } from '../feature-flags';
 import { dispatchSMSMessage, type DispatchResult } from '../utils';
 
 export function shouldUseSymphonyForSmsDrip(): boolean {
-  return isSymphonyEnabledFor('SYMPHONY_SMS_DRIP_ENABLED');
+  return isSymphonyEnabledFor('SMS_DRIP');
 }
 
 export function dispatchSmsDrip(drip: DueSmsDrip): Promise<DispatchResult> {

@@ -1,26 +1,12 @@
 // The user guide's builders: `dispatchEmailMessage`, `dispatchCampaignMessage`,
-// `dispatchSMSMessage` (imported from '@/lib/symphony/utils' as in the guide). Each resolves once the broker
-// has the message durably, to `{ messageId }` as the guide's integration test expects.
-//
-// TODO(messenger): switch to the Messenger API: `dispatch(message, options)` from
-// 'symphony-messenger' instead of getSymphonyClient().dispatch(), keeping these functions'
-// signatures so that callers do not change.
-import { getSymphonyClient } from 'symphony-messenger/next';
-import type { SymphonyClient } from 'symphony-messenger';
-
-// the client's own option and receipt types, whatever names the package root gives them
-type DispatchOptions = NonNullable<Parameters<SymphonyClient['dispatch']>[1]>;
-type DispatchReceipt = Awaited<ReturnType<SymphonyClient['dispatch']>>;
-import {
-  CampaignMessage,
-  CampaignMessagePayload,
-  EmailMessage,
-  EmailMessagePayload,
-  ROUTING,
-  SMSMessage,
-  SMSMessagePayload,
-  type MessageType,
-} from '../messages';
+// `dispatchSMSMessage` (imported from '@/lib/symphony/utils' as in the guide). Each validates its
+// payload against the type's schema (a ValidationError names the bad field; unknown keys are
+// dropped), dispatches it with the Messenger's dispatch(), routed by lib/symphony/config.ts, and
+// resolves once the broker has the message durably, to `{ messageId }` as the guide's
+// integration test expects.
+import { dispatch, type DispatchOptions, type Message } from 'symphony-messenger';
+import { configureMessenger } from '../config';
+import { CampaignMessage, EmailMessage, SMSMessage, type CampaignMessagePayload, type EmailMessagePayload, type SMSMessagePayload } from '../messages';
 
 export interface DispatchResult {
   /** The broker's message id (decimal: ids are 64-bit). */
@@ -38,44 +24,37 @@ export interface BuilderOptions {
   idempotencyKey?: string;
 }
 
-function result(r: DispatchReceipt): DispatchResult {
-  return { messageId: r.id.toString(), queue: r.queue, duplicate: r.duplicate };
-}
-
-function options(type: MessageType, o: BuilderOptions, key: string | undefined): DispatchOptions {
-  const out: DispatchOptions = { queue: ROUTING[type].queue, priority: o.priority ?? ROUTING[type].priority };
+async function send(message: Message, o: BuilderOptions, key: string | undefined): Promise<DispatchResult> {
+  const options: DispatchOptions = {};
+  if (o.priority !== undefined) options.priority = o.priority;
+  if (o.scheduledAt !== undefined) options.scheduledAt = o.scheduledAt;
   const idempotencyKey = o.idempotencyKey ?? key;
-  if (idempotencyKey !== undefined) out.idempotencyKey = idempotencyKey;
-  if (o.scheduledAt !== undefined) out.scheduledAt = o.scheduledAt;
-  return out;
+  if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
+  configureMessenger();
+  const r = await dispatch(message, options);
+  return { messageId: r.messageId, queue: r.queue, duplicate: r.duplicate };
 }
-
-// Each builder validates its payload with the type's zod schema before sending (a ZodError names
-// the bad field; unknown keys are dropped), as the seeds' dispatcher does.
 
 export async function dispatchEmailMessage(input: EmailMessagePayload & BuilderOptions): Promise<DispatchResult> {
   const { priority, scheduledAt, idempotencyKey, ...fields } = input;
-  const payload = EmailMessagePayload.parse(fields);
+  const message = new EmailMessage(fields);
   // an email is sent once: its id is the key
-  const o = options('EmailMessage', { priority, scheduledAt, idempotencyKey }, `email:${payload.emailId}`);
-  return result(await getSymphonyClient().dispatch(new EmailMessage(payload), o));
+  return send(message, { priority, scheduledAt, idempotencyKey }, `email:${message.payload.emailId}`);
 }
 
 export async function dispatchCampaignMessage(input: CampaignMessagePayload & BuilderOptions): Promise<DispatchResult> {
   const { priority, scheduledAt, idempotencyKey, ...fields } = input;
-  const payload = CampaignMessagePayload.parse(fields);
+  const message = new CampaignMessage(fields);
+  const p = message.payload;
   // a campaign is processed on every cron tick: one message per campaign, action and minute
   const minute = new Date().toISOString().slice(0, 16);
-  const key = `campaign:${payload.campaignId}:${payload.action}:${payload.recipientId ?? '-'}:${minute}`;
-  const o = options('CampaignMessage', { priority, scheduledAt, idempotencyKey }, key);
-  return result(await getSymphonyClient().dispatch(new CampaignMessage(payload), o));
+  return send(message, { priority, scheduledAt, idempotencyKey }, `campaign:${p.campaignId}:${p.action}:${p.recipientId ?? '-'}:${minute}`);
 }
 
 export async function dispatchSMSMessage(input: SMSMessagePayload & BuilderOptions): Promise<DispatchResult> {
   const { priority, scheduledAt, idempotencyKey, ...fields } = input;
-  const payload = SMSMessagePayload.parse(fields);
-  // a drip step is sent once; a one-off SMS gets the client's random key
-  const key = payload.dripId === undefined ? undefined : `sms:${payload.dripId}:${payload.to}`;
-  const o = options('SMSMessage', { priority, scheduledAt, idempotencyKey }, key);
-  return result(await getSymphonyClient().dispatch(new SMSMessage(payload), o));
+  const message = new SMSMessage(fields);
+  const p = message.payload;
+  // a drip step is sent once; a one-off SMS gets a random key
+  return send(message, { priority, scheduledAt, idempotencyKey }, p.dripId === undefined ? undefined : `sms:${p.dripId}:${p.to}`);
 }
