@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -273,6 +274,10 @@ void run_cuts(const Policy& p) {
   const uint64_t seed = static_cast<uint64_t>(
       env_int("SYMPHONY_POWER_CUT_SEED", static_cast<int>(std::random_device{}() & 0x7fffffff)));
   ::testing::Test::RecordProperty("seed", std::to_string(seed));
+  // printed now, not only in the summary: a run that fails half-way must still be replayable
+  std::printf("power cuts (%s): seed %llu (SYMPHONY_POWER_CUT_SEED replays it)\n", p.name.c_str(),
+              static_cast<unsigned long long>(seed));
+  std::fflush(stdout);
   std::mt19937_64 rng(seed);
   TempDir dir;
   const std::string journal = fs::path(dir.path()).parent_path().string() + "/sync.journal";
